@@ -43,7 +43,10 @@ def gratuitous_arp_frames(mac: bytes, address: ipaddress.IPv4Address) -> list[by
 
 
 def neighbor_advert(mac: bytes, address: ipaddress.IPv6Address) -> bytes:
-    """ICMPv6 NA with the Override flag and our link-layer address; the kernel fills the checksum."""
+    """ICMPv6 NA with the Override flag and our link-layer address.
+
+    The kernel fills in the checksum of raw ICMPv6 sockets.
+    """
     return (struct.pack("!BBHI16s", ICMPV6_NEIGHBOR_ADVERT, 0, 0, ND_NA_FLAG_OVERRIDE,
                         address.packed)
             + struct.pack("!BB6s", ND_OPT_TARGET_LINKADDR, 1, mac))

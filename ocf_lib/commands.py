@@ -6,8 +6,8 @@ and logged; secrets must be passed through `stdin_text` or files, never argv.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 from .codes import OCF_ERR_GENERIC, OCF_ERR_INSTALLED, OCFError
 from .deadline import Deadline

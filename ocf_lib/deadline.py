@@ -51,7 +51,7 @@ class Deadline:
         time.sleep(self.bounded(seconds))
 
     def wait_for(self, condition, interval: float = 0.1, what: str = "condition"):
-        """Poll `condition()` until it returns a truthy value; raise DeadlineExceeded if time runs out."""
+        """Poll `condition()` until it returns something truthy; DeadlineExceeded at the end."""
         while True:
             result = condition()
             if result:

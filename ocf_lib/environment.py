@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 RESKEY_PREFIX = "OCF_RESKEY_"
 META_PREFIX = "OCF_RESKEY_CRM_meta_"
@@ -46,7 +46,8 @@ class OcfEnvironment:
     raw: Mapping[str, str] = field(repr=False, default_factory=dict)
 
     @classmethod
-    def from_environ(cls, argv: list[str], environ: Mapping[str, str] | None = None) -> OcfEnvironment:
+    def from_environ(cls, argv: list[str],
+                     environ: Mapping[str, str] | None = None) -> OcfEnvironment:
         env = os.environ if environ is None else environ
         # Pacemaker passes the action as argv[1]; only ocf-tester also exports __OCF_ACTION.
         action = argv[1] if len(argv) > 1 else env.get("__OCF_ACTION", "")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import shlex
 import socket
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from .addresses import parse_endpoint_host
 

@@ -12,7 +12,8 @@ import os
 import sys
 import time
 import traceback
-from typing import Mapping, TextIO
+from collections.abc import Mapping
+from typing import TextIO
 
 DEBUG, INFO, WARNING, ERROR = "DEBUG", "INFO", "WARNING", "ERROR"
 

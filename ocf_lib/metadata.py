@@ -7,7 +7,8 @@ the DTD's element order), resource-agents' metadata.rng and pcs's ocf-1.1.rng. O
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from .actions import Action
 from .imports import import_with_site

@@ -10,8 +10,8 @@ import ipaddress
 import os
 import socket
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 NETLINK_ROUTE = 0
 NLM_F_REQUEST = 0x1
@@ -160,7 +160,8 @@ def parse_route(payload: bytes) -> Route:
     return Route(network=network, oif=oif, gateway=gateway, table=table, route_type=route_type)
 
 
-def _request(request_type: int, header: bytes, reply_type: int, dump: bool = True) -> list[bytes]:
+def _request(request_type: int, header: bytes, reply_type: int,
+             dump: bool = True) -> list[bytes]:
     flags = NLM_F_REQUEST | (NLM_F_DUMP if dump else 0)
     with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_ROUTE) as sock:
         sock.sendto(_NLMSGHDR.pack(_NLMSGHDR.size + len(header), request_type, flags, 1, 0)
@@ -177,7 +178,8 @@ def _request(request_type: int, header: bytes, reply_type: int, dump: bool = Tru
 
 
 def links() -> list[Link]:
-    return [parse_link(p) for p in _request(RTM_GETLINK, _IFINFOMSG.pack(0, 0, 0, 0, 0), RTM_NEWLINK)]
+    header = _IFINFOMSG.pack(0, 0, 0, 0, 0)
+    return [parse_link(p) for p in _request(RTM_GETLINK, header, RTM_NEWLINK)]
 
 
 def addresses(family: int = socket.AF_UNSPEC) -> list[Address]:

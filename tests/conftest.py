@@ -1,0 +1,50 @@
+"""Shared fixtures: namespaces that always get cleaned up, and figures reported at the end."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from tests.lab import netns
+
+FIGURES: list[str] = []
+
+
+def report_figure(text: str) -> None:
+    """A measured figure (an outage, a start-up time) printed in the run's summary."""
+    FIGURES.append(text)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if FIGURES:
+        terminalreporter.section("pyha figures")
+        for line in FIGURES:
+            terminalreporter.write_line(line)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _sweep_stale_namespaces() -> None:
+    if os.geteuid() == 0:
+        netns.sweep_stale()
+
+
+@pytest.fixture
+def lan() -> Iterator[netns.Lan]:
+    """A bridge with two nodes (node1 10.77.0.1, node2 10.77.0.2) and a client (10.77.0.10)."""
+    if os.geteuid() != 0:
+        pytest.skip("network namespaces need root")
+    with netns.Lan() as network:
+        network.add_host("node1", 1)
+        network.add_host("node2", 2)
+        network.add_host("client", 10)
+        yield network
+
+
+@pytest.fixture
+def rsctmp(tmp_path) -> str:
+    """A private HA_RSCTMP, so state files of parallel tests never meet."""
+    path = tmp_path / "rsctmp"
+    path.mkdir()
+    return str(path)
