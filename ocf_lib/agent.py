@@ -31,8 +31,10 @@ from .statefile import StateFile
 
 EXIT_REASON_PREFIX = "ocf-exit-reason:"
 QUIET_CODES = (OCF_SUCCESS, OCF_NOT_RUNNING, OCF_RUNNING_PROMOTED)
-# Without CRM_meta_timeout (a person, a script) an action gets the timeout it advertises.
 INFO_ACTIONS = ("meta-data", "usage", "methods")
+# Where refusing a node for its own state is right (OCF_ERR_ARGS / OCF_ERR_INSTALLED ban the
+# node): a monitor reports host state through its own codes instead.
+HOST_CHECK_ACTIONS = ("validate-all", "start", "promote")
 
 
 @dataclass
@@ -92,6 +94,7 @@ class Agent:
         self.actions: list[Action] = []
         self._handlers: dict[str, Handler] = {}
         self._validators: list[Validator] = []
+        self._host_checks: list[Validator] = []
 
     # Declaration ------------------------------------------------------------------------------
 
@@ -126,6 +129,12 @@ class Agent:
         """Decorator: a check of the whole configuration, run by validate-all and before every
         action that needs a valid configuration (all but stop and probes)."""
         self._validators.append(check)
+        return check
+
+    def host_check(self, check: Validator) -> Validator:
+        """Decorator: a check that this node can run the resource (interface present, program
+        installed), run by validate-all, start and promote only."""
+        self._host_checks.append(check)
         return check
 
     @property
@@ -202,3 +211,6 @@ class Agent:
         ctx.params.raise_first_problem()
         for check in self._validators:
             check(ctx)
+        if ctx.action in HOST_CHECK_ACTIONS:
+            for check in self._host_checks:
+                check(ctx)
