@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable, Optional
+from .record import record
+
+TYPE_CHECKING = False  # typing and collections.abc cost a monitor ~4 ms to import
+if TYPE_CHECKING:
+    from typing import Callable, Optional
+
+    Handler = Callable[..., Optional[int]]
+
 
 ROLES = ("Promoted", "Unpromoted")
 
@@ -18,10 +24,9 @@ DTD_ACTION_NAMES = frozenset({
     "demote", "notify", "status", "reload", "meta-data", "usage", "methods", "validate-all",
 })
 
-Handler = Callable[..., Optional[int]]
 
 
-@dataclass(frozen=True)
+@record
 class Action:
     """One `<action>` line of the metadata. Times are seconds."""
 

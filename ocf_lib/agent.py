@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Callable
 
-from .actions import LENIENT_ACTIONS, Action, Handler
+from .actions import LENIENT_ACTIONS, Action
 from .codes import (
     OCF_ERR_GENERIC,
     OCF_ERR_UNIMPLEMENTED,
@@ -26,8 +23,19 @@ from .codes import (
 from .deadline import Deadline, DeadlineExceeded
 from .environment import OcfEnvironment
 from .log import Logger
-from .parameters import Check, Parameter, ParameterValues, Value, read_parameters
+from .parameters import Parameter, ParameterValues, read_parameters
 from .statefile import StateFile
+
+TYPE_CHECKING = False  # typing and collections.abc cost a monitor ~4 ms to import
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+    from typing import Callable
+
+    from .actions import Handler
+    from .parameters import Check, Value
+
+    Validator = Callable[["ActionContext"], None]
+
 
 EXIT_REASON_PREFIX = "ocf-exit-reason:"
 QUIET_CODES = (OCF_SUCCESS, OCF_NOT_RUNNING, OCF_RUNNING_PROMOTED)
@@ -37,16 +45,17 @@ INFO_ACTIONS = ("meta-data", "usage", "methods")
 HOST_CHECK_ACTIONS = ("validate-all", "start", "promote")
 
 
-@dataclass
 class ActionContext:
     """What a handler gets: the invocation's environment, parameters, deadline and log."""
 
-    agent: Agent
-    env: OcfEnvironment
-    params: ParameterValues
-    deadline: Deadline
-    log: Logger
-    _cache: dict = field(default_factory=dict, repr=False)
+    def __init__(self, agent: Agent, env: OcfEnvironment, params: ParameterValues,
+                 deadline: Deadline, log: Logger) -> None:
+        self.agent = agent
+        self.env = env
+        self.params = params
+        self.deadline = deadline
+        self.log = log
+        self._cache: dict = {}
 
     @property
     def action(self) -> str:
@@ -81,7 +90,6 @@ class ActionContext:
         return StateFile(self.env.rsctmp, self.agent.name, self.env.instance, suffix)
 
 
-Validator = Callable[[ActionContext], None]
 
 
 class Agent:

@@ -6,15 +6,18 @@ and logged; secrets must be passed through `stdin_text` or files, never argv.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-
 from .codes import OCF_ERR_GENERIC, OCF_ERR_INSTALLED, OCFError
 from .deadline import Deadline
 from .log import Logger
+from .record import record
+
+TYPE_CHECKING = False  # typing and collections.abc cost a monitor ~4 ms to import
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
 
 
-@dataclass(frozen=True)
+
+@record
 class CommandResult:
     argv: tuple[str, ...]
     returncode: int

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+
+from .record import record
+
+TYPE_CHECKING = False  # typing and collections.abc cost a monitor ~4 ms to import
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
 
 RESKEY_PREFIX = "OCF_RESKEY_"
 META_PREFIX = "OCF_RESKEY_CRM_meta_"
@@ -32,7 +37,7 @@ def _int_or(text: str | None, default: int) -> int:
         return default
 
 
-@dataclass(frozen=True)
+@record
 class OcfEnvironment:
     action: str
     instance: str
@@ -43,7 +48,7 @@ class OcfEnvironment:
     check_level: int
     rsctmp: str
     debug: bool
-    raw: Mapping[str, str] = field(repr=False, default_factory=dict)
+    raw: Mapping[str, str]
 
     @classmethod
     def from_environ(cls, argv: list[str],

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import shlex
-import socket
-import subprocess
-from collections.abc import Sequence
-from dataclasses import dataclass
-
 from .addresses import parse_endpoint_host
+from .record import record
+
+TYPE_CHECKING = False  # typing and collections.abc cost a monitor ~4 ms to import
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 
-@dataclass(frozen=True)
+
+@record
 class HealthResult:
     ok: bool
     detail: str
@@ -35,6 +35,8 @@ def parse_endpoint(text: str) -> tuple[str, int]:
 
 def parse_command(text: str) -> list[str]:
     """A command line split the way a shell would split it, but never run by a shell."""
+    import shlex
+
     try:
         argv = shlex.split(text)
     except ValueError as err:
@@ -47,6 +49,8 @@ def parse_command(text: str) -> list[str]:
 
 
 def check_tcp(host: str, port: int, timeout: float) -> HealthResult:
+    import socket
+
     try:
         with socket.create_connection((host, port), timeout=timeout):
             return HealthResult(True, f"{host}:{port} accepts connections")
@@ -56,6 +60,8 @@ def check_tcp(host: str, port: int, timeout: float) -> HealthResult:
 
 
 def check_command(argv: Sequence[str], timeout: float) -> HealthResult:
+    import subprocess
+
     try:
         completed = subprocess.run(list(argv), stdin=subprocess.DEVNULL, capture_output=True,
                                    timeout=timeout, text=True)
@@ -68,3 +74,15 @@ def check_command(argv: Sequence[str], timeout: float) -> HealthResult:
     last = (completed.stderr.strip() or completed.stdout.strip()).splitlines()
     return HealthResult(False, f"{argv[0]} exited {completed.returncode}"
                                + (f": {last[-1]}" if last else ""))
+
+
+def check_health_tcp(text: str) -> str:
+    """Parameter check: a normalised HOST:PORT."""
+    host, port = parse_endpoint(text)
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def check_health_command(text: str) -> str:
+    """Parameter check: a command line that splits into an absolute program and arguments."""
+    parse_command(text)
+    return text

@@ -2,38 +2,67 @@
 
 from __future__ import annotations
 
+import _socket
 import os
-import socket
-from dataclasses import dataclass
+import sys
 
 from . import processes
 from .codes import OCF_ERR_GENERIC, OCFError
 from .deadline import Deadline, DeadlineExceeded
-from .health import parse_command, parse_endpoint
 from .log import Logger
-from .probe_listener import FAILED, LISTENING, MODULE, WITHHELD, ListenerStatus, listener_argv
+from .record import record
 from .statefile import StateFile
+
+# The daemon reports through a one-line status file: `<pid> <listening|withheld|failed> <detail>`.
+LISTENING, WITHHELD, FAILED = "listening", "withheld", "failed"
+MODULE = "ocf_lib.probe_listener"
+# Started as `python3 -I -S -c BOOTSTRAP LIBDIR ARGS…`: no helper executable in the provider dir.
+BOOTSTRAP = ("import sys; sys.path.insert(0, sys.argv[1]); "
+             f"from {MODULE} import main; main(sys.argv[2:])")
+
+
+@record
+class ListenerStatus:
+    pid: int
+    state: str
+    detail: str
+
+    @classmethod
+    def parse(cls, text: str | None) -> ListenerStatus | None:
+        if not text:
+            return None
+        pid_text, _, rest = text.strip().partition(" ")
+        state, _, detail = rest.partition(" ")
+        try:
+            return cls(int(pid_text), state, detail)
+        except ValueError:
+            return None
+
+    def line(self) -> str:
+        return f"{self.pid} {self.state} {self.detail}\n"
+
+
+def listener_argv(libdir: str, status_path: str, port: int, bind: str | None,
+                  health_tcp: str | None, health_command: str | None,
+                  health_interval: int, health_timeout: int) -> list[str]:
+    argv = [sys.executable, "-I", "-S", "-c", BOOTSTRAP, libdir,
+            "--status-file", status_path, "--port", str(port),
+            "--health-interval", str(health_interval), "--health-timeout", str(health_timeout)]
+    if bind:
+        argv += ["--bind", bind]
+    if health_tcp:
+        argv += ["--health-tcp", health_tcp]
+    if health_command:
+        argv += ["--health-command", health_command]
+    return argv
+
 
 STARTUP_SECONDS = 5.0
 TERM_GRACE_SECONDS = 2.0
 LIBDIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def check_health_tcp(text: str) -> str:
-    host, port = parse_endpoint(text)
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-
-
-def check_health_command(text: str) -> str:
-    parse_command(text)
-    return text
-
-
-def health_program(text: str) -> str:
-    return parse_command(text)[0]
-
-
-@dataclass(frozen=True)
+@record
 class ListenerState:
     running: bool
     failure: str | None = None    # needs recovery: died, or does not accept
@@ -120,9 +149,14 @@ def accepts(address: str | None, port: int, timeout: float = 1.0) -> bool:
     """Whether a TCP connect to the listener succeeds (to loopback when it binds everything)."""
     targets = [address] if address else ["127.0.0.1", "::1"]
     for target in targets:
+        family = _socket.AF_INET6 if ":" in target else _socket.AF_INET
+        probe = _socket.socket(family, _socket.SOCK_STREAM)
+        probe.settimeout(timeout)
         try:
-            with socket.create_connection((target, port), timeout=timeout):
-                return True
+            probe.connect((target, port))
+            return True
         except OSError:
             continue
+        finally:
+            probe.close()
     return False

@@ -11,9 +11,12 @@ from __future__ import annotations
 import os
 import sys
 import time
-import traceback
-from collections.abc import Mapping
-from typing import TextIO
+
+TYPE_CHECKING = False  # typing and collections.abc cost a monitor ~4 ms to import
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import TextIO
+
 
 DEBUG, INFO, WARNING, ERROR = "DEBUG", "INFO", "WARNING", "ERROR"
 
@@ -57,6 +60,8 @@ class Logger:
 
     def exception(self, message: str) -> None:
         """An error with the current exception's traceback, one log line per traceback line."""
+        import traceback
+
         self.error(message)
         for line in traceback.format_exc().rstrip().splitlines():
             self._emit(ERROR, line)

@@ -7,15 +7,16 @@ the DTD's element order), resource-agents' metadata.rng and pcs's ocf-1.1.rng. O
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from .actions import Action
 from .imports import import_with_site
-from .parameters import Parameter
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from .actions import Action
     from .agent import Agent
+    from .parameters import Parameter
 
 OCF_VERSION = "1.1"
 DOCTYPE = '<!DOCTYPE resource-agent SYSTEM "ra-api-1.dtd">'

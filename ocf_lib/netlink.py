@@ -6,12 +6,17 @@ pyroute2 (≈250 ms). Parsing is separate from the socket so it can be tested on
 
 from __future__ import annotations
 
+import _socket  # the C module: `socket` would import enum and cost a monitor ~3 ms
 import ipaddress
 import os
-import socket
 import struct
-from collections.abc import Iterator
-from dataclasses import dataclass
+
+from .record import record
+
+TYPE_CHECKING = False  # typing and collections.abc cost a monitor ~4 ms to import
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
 
 NETLINK_ROUTE = 0
 NLM_F_REQUEST = 0x1
@@ -46,7 +51,7 @@ class NetlinkError(OSError):
     pass
 
 
-@dataclass(frozen=True)
+@record
 class Link:
     index: int
     name: str
@@ -64,7 +69,7 @@ class Link:
         return bool(self.flags & IFF_LOWER_UP)
 
 
-@dataclass(frozen=True)
+@record
 class Address:
     index: int
     address: ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -81,7 +86,7 @@ class Address:
         return bool(self.flags & IFA_F_DADFAILED)
 
 
-@dataclass(frozen=True)
+@record
 class Route:
     network: ipaddress.IPv4Network | ipaddress.IPv6Network
     oif: int | None
@@ -106,7 +111,7 @@ def _cstring(raw: bytes) -> str:
 
 
 def _ip(family: int, raw: bytes):
-    return ipaddress.ip_address(raw[:4] if family == socket.AF_INET else raw[:16])
+    return ipaddress.ip_address(raw[:4] if family == _socket.AF_INET else raw[:16])
 
 
 def messages(data: bytes) -> Iterator[tuple[int, bytes]]:
@@ -154,7 +159,7 @@ def parse_route(payload: bytes) -> Route:
     if RTA_DST in attrs:
         network = ipaddress.ip_network(f"{_ip(family, attrs[RTA_DST])}/{dst_len}", strict=False)
     else:
-        network = ipaddress.ip_network("0.0.0.0/0" if family == socket.AF_INET else "::/0")
+        network = ipaddress.ip_network("0.0.0.0/0" if family == _socket.AF_INET else "::/0")
     oif = struct.unpack_from("=i", attrs[RTA_OIF])[0] if RTA_OIF in attrs else None
     gateway = str(_ip(family, attrs[RTA_GATEWAY])) if RTA_GATEWAY in attrs else None
     return Route(network=network, oif=oif, gateway=gateway, table=table, route_type=route_type)
@@ -163,7 +168,8 @@ def parse_route(payload: bytes) -> Route:
 def _request(request_type: int, header: bytes, reply_type: int,
              dump: bool = True) -> list[bytes]:
     flags = NLM_F_REQUEST | (NLM_F_DUMP if dump else 0)
-    with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_ROUTE) as sock:
+    sock = _socket.socket(_socket.AF_NETLINK, _socket.SOCK_RAW, NETLINK_ROUTE)
+    try:
         sock.sendto(_NLMSGHDR.pack(_NLMSGHDR.size + len(header), request_type, flags, 1, 0)
                     + header, (0, 0))
         payloads: list[bytes] = []
@@ -175,6 +181,8 @@ def _request(request_type: int, header: bytes, reply_type: int,
                     payloads.append(payload)
                     if not dump:
                         return payloads
+    finally:
+        sock.close()
 
 
 def links() -> list[Link]:
@@ -182,7 +190,7 @@ def links() -> list[Link]:
     return [parse_link(p) for p in _request(RTM_GETLINK, header, RTM_NEWLINK)]
 
 
-def addresses(family: int = socket.AF_UNSPEC) -> list[Address]:
+def addresses(family: int = _socket.AF_UNSPEC) -> list[Address]:
     header = _IFADDRMSG.pack(family, 0, 0, 0, 0)
     return [parse_address(p) for p in _request(RTM_GETADDR, header, RTM_NEWADDR)]
 
@@ -195,7 +203,7 @@ def routes(family: int) -> list[Route]:
 def link_by_name(name: str) -> Link | None:
     """One link by name, without dumping them all; None if there is no such interface."""
     try:
-        index = socket.if_nametoindex(name)
+        index = _socket.if_nametoindex(name)
     except OSError:
         return None
     header = _IFINFOMSG.pack(0, 0, index, 0, 0)

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any, Callable
-
 from .codes import OCF_ERR_CONFIGURED, OCFError
 from .environment import parse_boolean
+from .record import record
+
+TYPE_CHECKING = False  # typing and collections.abc cost a monitor ~4 ms to import
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+    from typing import Any, Callable
+
+    Value = Any
+    Check = Callable[[Value], Value]
+
 
 CONTENT_TYPES = ("string", "integer", "boolean")
 
-Value = Any
-Check = Callable[[Value], Value]
 
 
-@dataclass(frozen=True)
+@record
 class Parameter:
     """One OCF parameter.
 

@@ -7,7 +7,7 @@ deep backlog; we accept and close in a loop), falls back to IPv4 where IPv6 is d
 withhold the port while a health check of the protected service fails: it closes its listening
 sockets, so probes are refused and the balancer stops sending traffic to a dead service.
 
-It reports through a one-line status file: `<pid> <listening|withheld|failed> <detail>`.
+It reports through the status file that ocf_lib.listener_control reads (ListenerStatus).
 """
 
 from __future__ import annotations
@@ -20,53 +20,15 @@ import signal
 import socket
 import sys
 import time
-from dataclasses import dataclass
-from typing import Callable
 
 from .health import HealthResult, check_command, check_tcp, parse_command, parse_endpoint
+from .listener_control import FAILED, LISTENING, MODULE, WITHHELD, ListenerStatus
 
-LISTENING, WITHHELD, FAILED = "listening", "withheld", "failed"
 BACKLOG = 4096
-MODULE = "ocf_lib.probe_listener"
-# Started as `python3 -I -S -c BOOTSTRAP LIBDIR ARGS…`: no helper executable in the provider dir.
-BOOTSTRAP = ("import sys; sys.path.insert(0, sys.argv[1]); "
-             f"from {MODULE} import main; main(sys.argv[2:])")
 
-
-@dataclass(frozen=True)
-class ListenerStatus:
-    pid: int
-    state: str
-    detail: str
-
-    @classmethod
-    def parse(cls, text: str | None) -> ListenerStatus | None:
-        if not text:
-            return None
-        pid_text, _, rest = text.strip().partition(" ")
-        state, _, detail = rest.partition(" ")
-        try:
-            return cls(int(pid_text), state, detail)
-        except ValueError:
-            return None
-
-    def line(self) -> str:
-        return f"{self.pid} {self.state} {self.detail}\n"
-
-
-def listener_argv(libdir: str, status_path: str, port: int, bind: str | None,
-                  health_tcp: str | None, health_command: str | None,
-                  health_interval: int, health_timeout: int) -> list[str]:
-    argv = [sys.executable, "-I", "-S", "-c", BOOTSTRAP, libdir,
-            "--status-file", status_path, "--port", str(port),
-            "--health-interval", str(health_interval), "--health-timeout", str(health_timeout)]
-    if bind:
-        argv += ["--bind", bind]
-    if health_tcp:
-        argv += ["--health-tcp", health_tcp]
-    if health_command:
-        argv += ["--health-command", health_command]
-    return argv
+TYPE_CHECKING = False  # typing and collections.abc cost a monitor ~4 ms to import
+if TYPE_CHECKING:
+    from typing import Callable
 
 
 def open_sockets(port: int, bind: str | None) -> list[socket.socket]:
