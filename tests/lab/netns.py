@@ -75,6 +75,7 @@ class Lan:
     subnet6: str = "fd77::"
     hub: str = field(default_factory=lambda: unique_name("hub"))
     hosts: list[Host] = field(default_factory=list)
+    unplugged: set[str] = field(default_factory=set)
 
     def __enter__(self) -> Lan:
         sh(["ip", "netns", "add", self.hub])
@@ -89,18 +90,32 @@ class Lan:
     def _hub(self, argv: Sequence[str]) -> None:
         sh(["ip", "netns", "exec", self.hub, *argv])
 
-    def add_host(self, name: str, number: int, ipv6: bool = True, fast_dad: bool = True) -> Host:
+    def add_host(self, name: str, number: int, ipv6: bool = True) -> Host:
         """Host `name` with 10.77.0.<number>/24 and fd77::<number>/64 on eth0."""
-        netns = unique_name(name)
         port = f"p{os.getpid() % 100000}x{len(self.hosts)}"
-        host = Host(name, netns, f"{self.subnet4}.{number}/24",
+        host = Host(name, unique_name(name), f"{self.subnet4}.{number}/24",
                     f"{self.subnet6}{number}/64" if ipv6 else None, hub_port=port)
-        sh(["ip", "netns", "add", netns])
         self.hosts.append(host)
+        self.power_on(host)
+        return host
+
+    def power_off(self, host: Host) -> None:
+        """The machine is gone: its namespace, its addresses and its cable with it.
+
+        The cable goes first: a namespace is torn down asynchronously, and a veth end left
+        behind in the hub would block the port's name when the host powers on again."""
+        sh(["ip", "netns", "exec", self.hub, "ip", "link", "del", host.hub_port], check=False)
+        sh(["ip", "netns", "del", host.netns], check=False)
+
+    def power_on(self, host: Host, fast_dad: bool = True) -> None:
+        """A fresh namespace for the host, cabled to the bridge, with its own addresses."""
+        netns, port = host.netns, host.hub_port
+        sh(["ip", "netns", "add", netns])
         sh(["ip", "link", "add", port, "netns", self.hub, "type", "veth",
             "peer", "name", "eth0", "netns", netns])
         self._hub(["ip", "link", "set", port, "master", "br0"])
-        self._hub(["ip", "link", "set", port, "up"])
+        if host.name not in self.unplugged:  # a reboot does not replug a cut cable
+            self._hub(["ip", "link", "set", port, "up"])
         host.run(["ip", "link", "set", "lo", "up"])
         if fast_dad:
             # DAD without its random start delay (up to router_solicitation_delay, 1 s) and
@@ -112,14 +127,16 @@ class Lan:
         if host.ipv6:
             host.run(["ip", "addr", "add", host.ipv6, "dev", "eth0", "nodad"])
         host.set_link(True)
-        return host
 
     def cut(self, host: Host) -> None:
         """Unplug the host's cable: its eth0 loses carrier, as when a switch port dies."""
+        self.unplugged.add(host.name)
         self._hub(["ip", "link", "set", host.hub_port, "down"])
 
     def heal(self, host: Host) -> None:
-        self._hub(["ip", "link", "set", host.hub_port, "up"])
+        self.unplugged.discard(host.name)
+        sh(["ip", "netns", "exec", self.hub, "ip", "link", "set", host.hub_port, "up"],
+           check=False)  # absent while the host is powered off; power_on plugs it in
 
     def close(self) -> None:
         for host in self.hosts:
