@@ -199,8 +199,10 @@ class Cluster:
             if node._launcher.poll() is not None or time.monotonic() > deadline:
                 raise ClusterError(f"{name} did not boot:\n{self.logs(name)}")
             time.sleep(0.05)
-        children = open(f"/proc/{node._launcher.pid}/task/{node._launcher.pid}/children").read()
-        node.init_pid = int(children.split()[0])
+        # unshare --fork: the launcher's only child is the node's init (PID 1 inside).
+        pid = node._launcher.pid
+        with open(f"/proc/{pid}/task/{pid}/children") as children:
+            node.init_pid = int(children.read().split()[0])
         if wait:
             self.wait_for(lambda: name in self.online_nodes(), 60, f"{name} online")
 
