@@ -33,6 +33,8 @@ def parse_ip(text: str) -> IPAddress:
         address = ipaddress.ip_address(text.strip())
     except ValueError:
         raise ValueError("not an IPv4 or IPv6 address") from None
+    if "%" in text:
+        raise ValueError("a scoped address (%zone) cannot float; give nic instead")
     if address.is_unspecified or address.is_multicast or address.is_loopback:
         raise ValueError("not a unicast address that can float between nodes")
     if isinstance(address, ipaddress.IPv4Address) and address == ipaddress.IPv4Address(
@@ -154,6 +156,14 @@ def wait_for_dad(address: ipaddress.IPv6Address, index: int, deadline: Deadline)
                                         f"on the link already uses {address}")
 
 
+def check_listen_address(text: str) -> str:
+    """An address a load balancer can reach: an IP literal, not loopback."""
+    host = parse_endpoint_host(text)
+    if ipaddress.ip_address(host).is_loopback:
+        raise ValueError("a loopback address is invisible to the load balancer")
+    return host
+
+
 def parse_endpoint_host(text: str) -> str:
     """An IP literal for a socket endpoint. Names are refused: a DNS lookup can hang an action."""
     try:
@@ -165,7 +175,7 @@ def parse_endpoint_host(text: str) -> str:
 def parse_prefix(text: str, address: IPAddress) -> int:
     """A prefix length ("24") or, for IPv4, a dotted netmask ("255.255.255.0")."""
     text = text.strip()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         prefix = int(text)
     elif address.version == 4 and text.count(".") == 3:
         try:
@@ -191,15 +201,27 @@ def parse_broadcast(text: str) -> str:
 
 
 def check_label(text: str) -> str:
-    if not 0 < len(text) <= 14 or not set(text) <= LABEL_CHARACTERS:
-        raise ValueError("use 1-14 letters, digits, '_', '.' or '-'")
+    if not 0 < len(text) <= 13 or not set(text) <= LABEL_CHARACTERS:
+        raise ValueError("use 1-13 letters, digits, '_', '.' or '-'")
     return text
+
+
+def label_problem(nic: str, label: str) -> str | None:
+    """The kernel keeps `nic:label` in 15 bytes."""
+    if len(nic) + 1 + len(label) > 15:
+        return f"{nic}:{label} is longer than the 15 characters an address label may have"
+    return None
+
+
+MAX_LIFETIME = 2**32 - 1
 
 
 def check_lifetime(text: str) -> str:
     text = text.strip().lower()
-    if text != "forever" and not text.isdigit():
-        raise ValueError("must be forever or a number of seconds")
+    if text == "forever":
+        return text
+    if not (text.isascii() and text.isdigit()) or int(text) > MAX_LIFETIME:
+        raise ValueError(f"must be forever or 0 to {MAX_LIFETIME} seconds")
     return text
 
 

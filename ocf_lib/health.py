@@ -67,6 +67,8 @@ def check_command(argv: Sequence[str], timeout: float) -> HealthResult:
                                    timeout=timeout, text=True)
     except FileNotFoundError:
         return HealthResult(False, f"{argv[0]} is not installed")
+    except OSError as err:  # not executable, a directory, a bad binary: unhealthy, not a crash
+        return HealthResult(False, f"cannot run {argv[0]}: {err.strerror or err}")
     except subprocess.TimeoutExpired:
         return HealthResult(False, f"{argv[0]} did not answer within {timeout:g}s")
     if completed.returncode == 0:

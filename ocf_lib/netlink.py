@@ -33,6 +33,7 @@ RTA_DST, RTA_OIF, RTA_GATEWAY, RTA_TABLE = 1, 4, 5, 15
 
 IFF_UP = 0x1
 IFF_LOWER_UP = 0x10000
+IFA_F_SECONDARY = 0x01
 IFA_F_NODAD = 0x02
 IFA_F_DADFAILED = 0x08
 IFA_F_TENTATIVE = 0x40
@@ -84,6 +85,11 @@ class Address:
     @property
     def dad_failed(self) -> bool:
         return bool(self.flags & IFA_F_DADFAILED)
+
+    @property
+    def secondary(self) -> bool:
+        """IPv4: another address of the same subnet came first on this interface."""
+        return bool(self.flags & IFA_F_SECONDARY)
 
 
 @record

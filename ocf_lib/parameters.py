@@ -49,7 +49,7 @@ class Parameter:
         """Text from the environment -> typed, checked value; OCFError if it is not acceptable."""
         try:
             if self.content_type == "integer":
-                value: Value = int(text.strip(), 10)
+                value: Value = parse_integer(text)
             elif self.content_type == "boolean":
                 value = parse_boolean(text)
             else:
@@ -131,6 +131,16 @@ def read_parameters(declared: Iterable[Parameter], given: Mapping[str, str]) -> 
             problems.append(err)
     unknown = sorted(name for name in given if name not in known)
     return ParameterValues(values, frozenset(present), problems, unknown)
+
+
+def parse_integer(text: str) -> int:
+    """An OCF integer: optional sign and ASCII digits. Python's int() would also take "1_0",
+    "８０" or "٢٤", which no shell agent or admin means."""
+    digits = text.strip()
+    unsigned = digits[1:] if digits[:1] in "+-" else digits
+    if not (unsigned.isascii() and unsigned.isdigit()):
+        raise ValueError("not an integer")
+    return int(digits)
 
 
 # Reusable checks for Parameter.check -------------------------------------------------------

@@ -121,3 +121,13 @@ def test_validate_all_reports_a_missing_interface_for_this_node(nodes) -> None:
     assert result.rc == 2 and "eth9 does not exist" in result.exit_reason
     result = node1.agent("validate-all", {"ip": "192.0.2.10"})
     assert result.rc == 2 and "no interface on this node" in result.exit_reason
+
+
+def test_the_nodes_own_address_is_never_taken_or_removed(nodes) -> None:
+    node1, _, _ = nodes
+    own = {"ip": node1.host.address}
+    for action in ("validate-all", "start"):
+        result = node1.agent(action, own)
+        assert result.rc == 2 and "this node's own address" in result.exit_reason
+    assert node1.agent("stop", own).rc == 0
+    assert node1.has_address(node1.host.address)
