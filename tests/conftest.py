@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 
 import pytest
 
 from tests.lab import netns
+from tests.lab.install import make_install
 
 FIGURES: list[str] = []
 
@@ -28,6 +31,19 @@ def pytest_terminal_summary(terminalreporter) -> None:
 def _sweep_stale_namespaces() -> None:
     if os.geteuid() == 0:
         netns.sweep_stale()
+
+
+@pytest.fixture(scope="session")
+def installed() -> Iterator[str]:
+    """`make install DESTDIR=…` into a root anyone can read: tests that run agents as nobody
+    (ocf-tester, meta-data) must not depend on where the checkout lives."""
+    destdir = tempfile.mkdtemp(prefix="pyha-install-")
+    os.chmod(destdir, 0o755)
+    try:
+        make_install(destdir)
+        yield destdir
+    finally:
+        shutil.rmtree(destdir)
 
 
 @pytest.fixture

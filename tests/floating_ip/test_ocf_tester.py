@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from tests.floating_ip.conftest import VIP4, VIP6
-from tests.lab.agents import agent_path
 
 pytestmark = [pytest.mark.netns, pytest.mark.check]
 
@@ -23,11 +24,12 @@ MODES = {
 
 
 @pytest.mark.parametrize("mode", list(MODES))
-def test_ocf_tester_passes(nodes, mode: str) -> None:
+def test_ocf_tester_passes(nodes, installed: str, mode: str) -> None:
     node1, _, _ = nodes
+    agent = os.path.join(installed, "usr/lib/ocf/resource.d/pyha/floating-ip")
     options = [arg for option in MODES[mode] for arg in ("-o", option)]
     done = node1.host.run(["ocf-tester", "-n", f"vip-{mode}", *options,
-                           agent_path("floating-ip")], check=False,
+                           agent], check=False,
                           env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HA_RSCTMP": node1.rsctmp})
     assert done.returncode == 0, done.stdout + done.stderr
     assert "passed all tests" in done.stdout

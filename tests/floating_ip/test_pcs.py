@@ -7,16 +7,9 @@ import subprocess
 
 import pytest
 
-from tests.lab.install import make_install, run_installed
+from tests.lab.install import run_installed
 
 pytestmark = [pytest.mark.check]
-
-
-@pytest.fixture(scope="module")
-def installed(tmp_path_factory) -> str:
-    destdir = str(tmp_path_factory.mktemp("destdir"))
-    make_install(destdir)
-    return destdir
 
 
 @pytest.fixture

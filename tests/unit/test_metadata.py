@@ -54,8 +54,9 @@ def test_checked_in_metadata_matches_the_agent(agent: str) -> None:
 
 
 @pytest.mark.parametrize("agent", AGENTS)
-def test_meta_data_works_as_nobody_without_ocf_root(agent: str) -> None:
-    done = subprocess.run(["su", "nobody", "-s", "/bin/sh", "-c", f"{agent_path(agent)} meta-data"],
+def test_meta_data_works_as_nobody_without_ocf_root(agent: str, installed: str) -> None:
+    installed = os.path.join(installed, "usr/lib/ocf/resource.d/pyha", agent)
+    done = subprocess.run(["su", "nobody", "-s", "/bin/sh", "-c", f"{installed} meta-data"],
                           capture_output=True, env={"PATH": "/usr/bin:/bin"})
     assert done.returncode == 0, done.stderr.decode()
     assert etree.fromstring(done.stdout).get("name") == agent
