@@ -7,9 +7,8 @@ and which handles every address flag correctly.
 from __future__ import annotations
 
 import _socket
-import ipaddress
 
-from . import netlink
+from . import ip, netlink
 from .codes import OCF_ERR_ARGS, OCF_ERR_GENERIC, OCFError
 from .commands import run_command
 from .deadline import Deadline, DeadlineExceeded
@@ -18,27 +17,24 @@ from .record import record
 
 TYPE_CHECKING = False  # typing and collections.abc cost a monitor ~4 ms to import
 if TYPE_CHECKING:
-    from typing import Union
-
-    IPAddress = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
+    from .ip import IP
 
 
 
 LABEL_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 
 
-def parse_ip(text: str) -> IPAddress:
+def parse_ip(text: str) -> IP:
     """A unicast host address fit to float; ValueError with the reason otherwise."""
-    try:
-        address = ipaddress.ip_address(text.strip())
-    except ValueError:
-        raise ValueError("not an IPv4 or IPv6 address") from None
     if "%" in text:
         raise ValueError("a scoped address (%zone) cannot float; give nic instead")
+    try:
+        address = ip.parse(text.strip())
+    except ValueError:
+        raise ValueError("not an IPv4 or IPv6 address") from None
     if address.is_unspecified or address.is_multicast or address.is_loopback:
         raise ValueError("not a unicast address that can float between nodes")
-    if isinstance(address, ipaddress.IPv4Address) and address == ipaddress.IPv4Address(
-            "255.255.255.255"):
+    if address.is_limited_broadcast:
         raise ValueError("the broadcast address cannot float")
     if address.version == 6 and address.is_link_local:
         raise ValueError("an IPv6 link-local address cannot float between nodes")
@@ -54,14 +50,6 @@ def check_interface_name(name: str) -> str:
     return name
 
 
-def family_of(address: IPAddress) -> int:
-    return _socket.AF_INET if address.version == 4 else _socket.AF_INET6
-
-
-def max_prefix(address: IPAddress) -> int:
-    return 32 if address.version == 4 else 128
-
-
 @record
 class Placement:
     """Where an address goes: interface and prefix length."""
@@ -70,7 +58,7 @@ class Placement:
     prefixlen: int
 
 
-def find_placement(address: IPAddress) -> Placement:
+def find_placement(address: IP) -> Placement:
     """The interface and prefix of the most specific directly connected route to `address`.
 
     Like IPaddr2's findif: only routes of the main table without a gateway count, since a VIP
@@ -78,10 +66,10 @@ def find_placement(address: IPAddress) -> Placement:
     """
     names = {link.index: link.name for link in netlink.links()}
     candidates = [
-        route for route in netlink.routes(family_of(address))
+        route for route in netlink.routes(address.family)
         if route.table == netlink.RT_TABLE_MAIN and route.route_type == netlink.RTN_UNICAST
         and route.gateway is None and route.oif in names and route.network.prefixlen > 0
-        and address in route.network
+        and route.network.contains(address)
     ]
     if not candidates:
         raise OCFError(OCF_ERR_ARGS, f"no interface on this node has a connected route to "
@@ -90,9 +78,9 @@ def find_placement(address: IPAddress) -> Placement:
     return Placement(names[best.oif], best.network.prefixlen)
 
 
-def find_address(address: IPAddress, index: int | None = None) -> netlink.Address | None:
+def find_address(address: IP, index: int | None = None) -> netlink.Address | None:
     """The address as configured on interface `index` (any interface if None)."""
-    for entry in netlink.addresses(family_of(address)):
+    for entry in netlink.addresses(address.family):
         if entry.address == address and (index is None or entry.index == index):
             return entry
     return None
@@ -105,7 +93,7 @@ def require_link(nic: str) -> netlink.Link:
     return link
 
 
-def add_address(address: IPAddress, placement: Placement, deadline: Deadline, log: Logger, *,
+def add_address(address: IP, placement: Placement, deadline: Deadline, log: Logger, *,
                 label: str | None = None, broadcast: str | None = None, nodad: bool = False,
                 noprefixroute: bool = False, preferred_lft: str | None = None) -> None:
     argv = ["ip", f"-{address.version}", "addr", "add", f"{address}/{placement.prefixlen}",
@@ -126,7 +114,7 @@ def add_address(address: IPAddress, placement: Placement, deadline: Deadline, lo
                                         f"{result.summary()}")
 
 
-def remove_address(address: IPAddress, entry: netlink.Address, nic: str, deadline: Deadline,
+def remove_address(address: IP, entry: netlink.Address, nic: str, deadline: Deadline,
                    log: Logger) -> None:
     argv = ["ip", f"-{address.version}", "addr", "del", f"{address}/{entry.prefixlen}",
             "dev", nic]
@@ -137,7 +125,7 @@ def remove_address(address: IPAddress, entry: netlink.Address, nic: str, deadlin
                                         f"{result.summary()}")
 
 
-def wait_for_dad(address: ipaddress.IPv6Address, index: int, deadline: Deadline) -> None:
+def wait_for_dad(address: IP, index: int, deadline: Deadline) -> None:
     """Wait while the kernel's duplicate address detection runs; fail if it found a duplicate."""
     def settled() -> netlink.Address | None:
         entry = find_address(address, index)
@@ -159,7 +147,7 @@ def wait_for_dad(address: ipaddress.IPv6Address, index: int, deadline: Deadline)
 def check_listen_address(text: str) -> str:
     """An address a load balancer can reach: an IP literal, not loopback."""
     host = parse_endpoint_host(text)
-    if ipaddress.ip_address(host).is_loopback:
+    if ip.parse(host).is_loopback:
         raise ValueError("a loopback address is invisible to the load balancer")
     return host
 
@@ -167,25 +155,22 @@ def check_listen_address(text: str) -> str:
 def parse_endpoint_host(text: str) -> str:
     """An IP literal for a socket endpoint. Names are refused: a DNS lookup can hang an action."""
     try:
-        return str(ipaddress.ip_address(text))
+        return str(ip.parse(text))
     except ValueError:
         raise ValueError(f"{text!r} is not an IP address (host names are not resolved)") from None
 
 
-def parse_prefix(text: str, address: IPAddress) -> int:
+def parse_prefix(text: str, address: IP) -> int:
     """A prefix length ("24") or, for IPv4, a dotted netmask ("255.255.255.0")."""
     text = text.strip()
     if text.isascii() and text.isdigit():
         prefix = int(text)
     elif address.version == 4 and text.count(".") == 3:
-        try:
-            prefix = ipaddress.IPv4Network(f"0.0.0.0/{text}").prefixlen
-        except ValueError:
-            raise ValueError("not a contiguous netmask") from None
+        prefix = ip.netmask_prefix(text)
     else:
         raise ValueError("not a prefix length" + (" or netmask" if address.version == 4 else ""))
-    if not 1 <= prefix <= max_prefix(address):
-        raise ValueError(f"must be between 1 and {max_prefix(address)} for an "
+    if not 1 <= prefix <= address.bits:
+        raise ValueError(f"must be between 1 and {address.bits} for an "
                          f"IPv{address.version} address")
     return prefix
 
@@ -195,7 +180,10 @@ def parse_broadcast(text: str) -> str:
     if text in ("+", "-"):
         return text
     try:
-        return str(ipaddress.IPv4Address(text))
+        address = ip.parse(text)
+        if address.version != 4:
+            raise ValueError
+        return str(address)
     except ValueError:
         raise ValueError("not an IPv4 address (or + / -)") from None
 

@@ -7,13 +7,13 @@ are built here and sent on raw sockets: no arping/ndsend binaries, no child proc
 
 from __future__ import annotations
 
-import ipaddress
 import select
 import socket
 import struct
 import time
 
 from .deadline import Deadline
+from .ip import IP
 
 ETH_P_ARP = 0x0806
 ARP_REQUEST, ARP_REPLY = 1, 2
@@ -34,7 +34,7 @@ def arp_frame(op: int, sender_mac: bytes, sender_ip: bytes, target_mac: bytes,
             + _ARP.pack(1, 0x0800, 6, 4, op, sender_mac, sender_ip, target_mac, target_ip))
 
 
-def gratuitous_arp_frames(mac: bytes, address: ipaddress.IPv4Address) -> list[bytes]:
+def gratuitous_arp_frames(mac: bytes, address: IP) -> list[bytes]:
     """An announcement as a request (RFC 5227) and as a reply: neighbours differ in which they
     honour, so both go out each round."""
     ip = address.packed
@@ -42,7 +42,7 @@ def gratuitous_arp_frames(mac: bytes, address: ipaddress.IPv4Address) -> list[by
             arp_frame(ARP_REPLY, mac, ip, BROADCAST_MAC, ip)]
 
 
-def neighbor_advert(mac: bytes, address: ipaddress.IPv6Address) -> bytes:
+def neighbor_advert(mac: bytes, address: IP) -> bytes:
     """ICMPv6 NA with the Override flag and our link-layer address.
 
     The kernel fills in the checksum of raw ICMPv6 sockets.
@@ -61,7 +61,7 @@ def _rounds(count: int, interval: float, deadline: Deadline):
         yield round_number
 
 
-def announce_ipv4(nic: str, mac: bytes, address: ipaddress.IPv4Address, count: int,
+def announce_ipv4(nic: str, mac: bytes, address: IP, count: int,
                   interval: float, deadline: Deadline) -> int:
     """Send `count` rounds of gratuitous ARP; returns the rounds sent (fewer if time ran out)."""
     sent = 0
@@ -75,7 +75,7 @@ def announce_ipv4(nic: str, mac: bytes, address: ipaddress.IPv4Address, count: i
     return sent
 
 
-def announce_ipv6(index: int, mac: bytes, address: ipaddress.IPv6Address, count: int,
+def announce_ipv6(index: int, mac: bytes, address: IP, count: int,
                   interval: float, deadline: Deadline) -> int:
     sent = 0
     with socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6) as sock:
@@ -89,7 +89,7 @@ def announce_ipv6(index: int, mac: bytes, address: ipaddress.IPv6Address, count:
     return sent
 
 
-def parse_arp_reply(frame: bytes, address: ipaddress.IPv4Address) -> bytes | None:
+def parse_arp_reply(frame: bytes, address: IP) -> bytes | None:
     """The sender MAC if `frame` is an ARP packet from a host claiming `address`."""
     if len(frame) < _ETHERNET.size + _ARP.size:
         return None
@@ -103,7 +103,7 @@ def parse_arp_reply(frame: bytes, address: ipaddress.IPv4Address) -> bytes | Non
     return None
 
 
-def ipv4_holder(nic: str, mac: bytes, address: ipaddress.IPv4Address, wait: float) -> bytes | None:
+def ipv4_holder(nic: str, mac: bytes, address: IP, wait: float) -> bytes | None:
     """ARP probe (RFC 5227): the MAC of another host that answers for `address`, else None."""
     with socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ARP)) as sock:
         sock.bind((nic, ETH_P_ARP))

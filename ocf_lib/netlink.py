@@ -7,10 +7,10 @@ pyroute2 (≈250 ms). Parsing is separate from the socket so it can be tested on
 from __future__ import annotations
 
 import _socket  # the C module: `socket` would import enum and cost a monitor ~3 ms
-import ipaddress
 import os
 import struct
 
+from .ip import IP, Network, from_packed
 from .record import record
 
 TYPE_CHECKING = False  # typing and collections.abc cost a monitor ~4 ms to import
@@ -73,7 +73,7 @@ class Link:
 @record
 class Address:
     index: int
-    address: ipaddress.IPv4Address | ipaddress.IPv6Address
+    address: IP
     prefixlen: int
     flags: int
     label: str
@@ -94,7 +94,7 @@ class Address:
 
 @record
 class Route:
-    network: ipaddress.IPv4Network | ipaddress.IPv6Network
+    network: Network
     oif: int | None
     gateway: str | None
     table: int
@@ -117,7 +117,7 @@ def _cstring(raw: bytes) -> str:
 
 
 def _ip(family: int, raw: bytes):
-    return ipaddress.ip_address(raw[:4] if family == _socket.AF_INET else raw[:16])
+    return from_packed(raw[:4] if family == _socket.AF_INET else raw[:16])
 
 
 def messages(data: bytes) -> Iterator[tuple[int, bytes]]:
@@ -163,9 +163,9 @@ def parse_route(payload: bytes) -> Route:
     if RTA_TABLE in attrs:
         (table,) = struct.unpack_from("=I", attrs[RTA_TABLE])
     if RTA_DST in attrs:
-        network = ipaddress.ip_network(f"{_ip(family, attrs[RTA_DST])}/{dst_len}", strict=False)
+        network = Network(_ip(family, attrs[RTA_DST]), dst_len)
     else:
-        network = ipaddress.ip_network("0.0.0.0/0" if family == _socket.AF_INET else "::/0")
+        network = Network(_ip(family, bytes(16)), 0)
     oif = struct.unpack_from("=i", attrs[RTA_OIF])[0] if RTA_OIF in attrs else None
     gateway = str(_ip(family, attrs[RTA_GATEWAY])) if RTA_GATEWAY in attrs else None
     return Route(network=network, oif=oif, gateway=gateway, table=table, route_type=route_type)
