@@ -26,13 +26,16 @@ def sh(argv: Sequence[str], check: bool = True, **kwargs) -> subprocess.Complete
 
 
 def sweep_stale() -> list[str]:
-    """Delete lab namespaces whose creating process is gone (a run killed before its cleanup)."""
+    """Delete lab namespaces whose creating process is gone (a run killed before its cleanup),
+    and kill what still runs in them (a node's init, a listener), or it would outlive them."""
     removed = []
     for name in sh(["ip", "netns", "list"]).stdout.split():
         parts = name.split("-")
         stale = (len(parts) >= 4 and parts[0] == PREFIX and parts[-2].isdigit()
                  and not os.path.exists(f"/proc/{parts[-2]}"))
         if stale:
+            for pid in sh(["ip", "netns", "pids", name], check=False).stdout.split():
+                sh(["kill", "-9", pid], check=False)
             sh(["ip", "netns", "del", name], check=False)
             removed.append(name)
     return removed
