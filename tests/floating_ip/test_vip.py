@@ -54,19 +54,14 @@ def move_and_measure(node_from, node_to, client, params: dict, target: str) -> f
     return pinger.longest_gap(after=moved_at)
 
 
-def test_client_follows_ipv4_move_within_a_second(nodes) -> None:
+@pytest.mark.parametrize("vip,how", [(VIP4, "stop + start + gratuitous ARP"),
+                                     (VIP6, "stop + start with DAD + unsolicited NA")],
+                         ids=["ipv4", "ipv6"])
+def test_client_follows_a_move_within_a_second(nodes, vip: str, how: str) -> None:
     node1, node2, client = nodes
-    outage = move_and_measure(node1, node2, client, {"ip": VIP4}, VIP4)
-    report_figure(f"floating-ip IPv4 move node1->node2: client outage {outage * 1000:.0f} ms "
-                  f"(stop + start + gratuitous ARP)")
-    assert outage < 1.0
-
-
-def test_client_follows_ipv6_move_within_a_second(nodes) -> None:
-    node1, node2, client = nodes
-    outage = move_and_measure(node1, node2, client, {"ip": VIP6}, VIP6)
-    report_figure(f"floating-ip IPv6 move node1->node2: client outage {outage * 1000:.0f} ms "
-                  f"(stop + start with DAD + unsolicited NA)")
+    outage = move_and_measure(node1, node2, client, {"ip": vip}, vip)
+    report_figure(f"floating-ip {vip} move node1->node2: client outage {outage * 1000:.0f} ms "
+                  f"({how})")
     assert outage < 1.0
 
 
