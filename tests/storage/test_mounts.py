@@ -1,4 +1,5 @@
-"""Mounts on real loop-device filesystems: the guard, mount with fsck, unmount that stops holders."""
+"""Mounts on real loop-device filesystems: the guard, mount with fsck, unmount that stops
+its holders."""
 
 from __future__ import annotations
 
@@ -39,8 +40,12 @@ def loopfs(request, tmp_path) -> Iterator[LoopFilesystem]:
     try:
         yield LoopFilesystem(str(image), device, str(mountpoint), request.param)
     finally:
-        while mounts.mount_at(str(mountpoint)) is not None:
-            subprocess.run(["umount", "-l", str(mountpoint)], check=False)  # cleanup only
+        # A failed test may leave a holder behind: kill it, or the loop device stays busy.
+        while (entry := mounts.mount_at(str(mountpoint))) is not None:
+            for holder in mounts.holders(entry.device):
+                os.kill(holder.pid, 9)
+            time.sleep(0.1)
+            subprocess.run(["umount", str(mountpoint)], check=False)
         subprocess.run(["losetup", "-d", device], check=False)
 
 
