@@ -23,10 +23,12 @@ all: metadata
 deps:
 	tools/install-deps
 
+LIBFILES    := $(shell find ocf_lib -name '*.py' | sort)
+
 install:
-	install -d -m 0755 $(PROVIDERDIR) $(LIBDIR)/ocf_lib
+	install -d -m 0755 $(PROVIDERDIR)
 	install -m 0755 $(addprefix agents/,$(AGENTS)) $(PROVIDERDIR)/
-	install -m 0644 ocf_lib/*.py $(LIBDIR)/ocf_lib/
+	for file in $(LIBFILES); do install -D -m 0644 $$file $(LIBDIR)/$$file || exit 1; done
 
 uninstall:
 	rm -f $(addprefix $(PROVIDERDIR)/,$(AGENTS))

@@ -16,7 +16,7 @@ setup(
                 "moosefs-master, floating-ip) and their library",
     license="GPL-2.0-or-later",
     python_requires=">=3.9",
-    packages=["ocf_lib"],
+    packages=["ocf_lib", "ocf_lib.drbd"],
     install_requires=[],
     extras_require={"metadata": ["lxml"], "processes": ["psutil"]},
     data_files=[("lib/ocf/resource.d/pyha", sorted(glob("agents/*")))],

@@ -29,7 +29,7 @@ def test_library_compiles_and_agent_answers(python: str, tmp_path) -> None:
     if python == "none":
         pytest.skip("no Python 3.9+ interpreter besides the default was found")
     compiled = subprocess.run([python, "-c", "import ast, pathlib, sys\n"
-                               "for f in pathlib.Path(sys.argv[1]).glob('ocf_lib/*.py'):\n"
+                               "for f in pathlib.Path(sys.argv[1]).glob('ocf_lib/**/*.py'):\n"
                                "    ast.parse(f.read_text(), str(f))",
                                ROOT], capture_output=True, text=True)
     assert compiled.returncode == 0, compiled.stderr
