@@ -1,0 +1,171 @@
+"""PID 1 of a lab guest, and its control agent. Runs inside the guest; standard library only.
+
+The initramfs switch_roots into an overlay of the host's root and executes this file with the
+host's /usr/bin/python3 (-I -S). PID 1 mounts the pseudo file systems, names the guest, sets up
+its network from the kernel command line, then forks the agent and reaps orphans for the rest of
+the guest's life. If the agent dies, PID 1 exits, the kernel panics and (panic=-1, -no-reboot)
+qemu exits: the host sees a dead guest rather than a silent one.
+
+The agent talks over a virtio-serial port, one JSON object per line each way. Requests:
+{"id": n, "argv": [...], "timeout": seconds, "input": optional text}; answers:
+{"id": n, "rc": int, "stdout": str, "stderr": str, "timed_out": bool}. Each request runs in
+its own thread, so a slow command does not hold up others. The agent's first line is
+{"hello": hostname, "uptime": seconds}.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+PORT_NAME = "pyha.ctl"
+COMMAND_ENV = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8", "HOME": "/root"}
+
+
+def kernel_params() -> dict[str, str]:
+    with open("/proc/cmdline") as cmdline:
+        words = cmdline.read().split()
+    return dict(word.split("=", 1) for word in words if word.startswith("pyha.") and "=" in word)
+
+
+def sh(*argv: str) -> None:
+    subprocess.run(argv, check=True, env=COMMAND_ENV)
+
+
+def mount_basics() -> None:
+    """Pseudo file systems, and fresh tmpfs where the host's own state would otherwise show."""
+    sh("mount", "-t", "proc", "proc", "/proc")
+    for fstype, target, options in (
+            ("sysfs", "/sys", "nosuid,nodev,noexec"),
+            ("devpts", "/dev/pts", "gid=5,mode=620,ptmxmode=000"),
+            ("tmpfs", "/dev/shm", "mode=1777"),
+            ("tmpfs", "/run", "mode=0755"),
+            ("tmpfs", "/tmp", "mode=1777"),
+            ("tmpfs", "/var/tmp", "mode=1777")):
+        os.makedirs(target, exist_ok=True)
+        sh("mount", "-t", fstype, "-o", options, fstype, target)
+    os.makedirs("/run/lock", mode=0o1777, exist_ok=True)
+
+
+def configure_network(hostname: str, address: str | None) -> None:
+    with open("/proc/sys/kernel/hostname", "w") as name:
+        name.write(hostname)
+    with open("/etc/hostname", "w") as name:
+        name.write(hostname + "\n")
+    sh("ip", "link", "set", "lo", "up")
+    if address:
+        sh("ip", "addr", "add", address, "dev", "eth0")
+        sh("ip", "link", "set", "eth0", "up")
+
+
+def find_port(name: str) -> str:
+    """/dev/vportNpM of the named virtio-serial port (no udev here to make the symlink)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            ports = os.listdir("/sys/class/virtio-ports")
+        except FileNotFoundError:
+            ports = []
+        for port in ports:
+            try:
+                with open(f"/sys/class/virtio-ports/{port}/name") as port_name:
+                    if port_name.read().strip() == name:
+                        return f"/dev/{port}"
+            except OSError:
+                continue
+        time.sleep(0.05)
+    raise RuntimeError(f"no virtio-serial port named {name}")
+
+
+class Agent:
+    def __init__(self, device: str) -> None:
+        self.fd = os.open(device, os.O_RDWR)
+        self.write_lock = threading.Lock()
+
+    def send(self, message: dict) -> None:
+        data = json.dumps(message).encode() + b"\n"
+        with self.write_lock:
+            while data:
+                data = data[os.write(self.fd, data):]
+
+    def serve(self) -> None:
+        with open("/proc/uptime") as uptime:
+            self.send({"hello": os.uname().nodename, "uptime": float(uptime.read().split()[0])})
+        buffered = b""
+        while True:
+            chunk = os.read(self.fd, 65536)
+            if not chunk:  # the host is not connected yet or went away: wait for it
+                time.sleep(0.1)
+                continue
+            buffered += chunk
+            while b"\n" in buffered:
+                line, buffered = buffered.split(b"\n", 1)
+                if line.strip():
+                    threading.Thread(target=self.handle, args=(line,), daemon=True).start()
+
+    def handle(self, line: bytes) -> None:
+        try:
+            request = json.loads(line)
+            answer = run_request(request)
+        except Exception as err:  # an answer must come back whatever went wrong
+            request = {}
+            answer = {"rc": 255, "stdout": "", "stderr": f"agent: {err!r}", "timed_out": False}
+        answer["id"] = request.get("id") if isinstance(request, dict) else None
+        self.send(answer)
+
+
+def run_request(request: dict) -> dict:
+    """Run argv in its own session; on timeout kill the whole process group."""
+    text = request.get("input")
+    process = subprocess.Popen(
+        request["argv"], stdin=subprocess.PIPE if text is not None else subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=COMMAND_ENV, cwd="/",
+        start_new_session=True)
+    timed_out = False
+    try:
+        stdout, stderr = process.communicate(
+            None if text is None else text.encode(), timeout=request.get("timeout", 60))
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        stdout, stderr = process.communicate()
+    return {"rc": process.returncode, "stdout": stdout.decode(errors="replace"),
+            "stderr": stderr.decode(errors="replace"), "timed_out": timed_out}
+
+
+def reap_until(agent_pid: int) -> None:
+    """PID 1's job: collect every orphan; return when the agent itself has died."""
+    while True:
+        try:
+            pid, _ = os.wait()
+        except ChildProcessError:
+            return
+        if pid == agent_pid:
+            return
+
+
+def main() -> None:
+    mount_basics()  # first: until then /proc is the host's, seen through 9p
+    params = kernel_params()
+    configure_network(params.get("pyha.hostname", "guest"), params.get("pyha.ip"))
+    device = find_port(params.get("pyha.port", PORT_NAME))
+    agent_pid = os.fork()
+    if agent_pid == 0:
+        try:
+            Agent(device).serve()
+        finally:
+            os._exit(1)
+    reap_until(agent_pid)
+    print("pyha guest: the agent died", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
