@@ -135,6 +135,21 @@ def require_mounted_data(directory: str, mountpoint: str, device: str | None = N
 
 # Mounting ---------------------------------------------------------------------------------------
 
+FSTYPE_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._-")
+
+
+def check_fstype(text: str) -> str:
+    if not 0 < len(text) <= 32 or not set(text) <= FSTYPE_CHARACTERS:
+        raise ValueError("not a filesystem type (e.g. ext4, xfs)")
+    return text
+
+
+def check_options(text: str) -> str:
+    """Mount options as one -o argument: printable ASCII, no spaces, not an option itself."""
+    if not text.isascii() or not text.isprintable() or " " in text or text.startswith("-"):
+        raise ValueError("mount options are comma-separated words without spaces")
+    return text
+
 def needs_fsck(policy: str, fstype: str) -> bool:
     if policy not in FSCK_POLICIES:
         raise ValueError(f"fsck policy must be one of {', '.join(FSCK_POLICIES)}")

@@ -25,7 +25,14 @@ from .proc import (
     split_cstate,
     with_proc_progress,
 )
-from .score import DEFAULT_SCORES, ScoreDecision, parse_score_setting, promotion_score
+from .refusal import refusal_reason
+from .score import (
+    DEFAULT_SCORES,
+    ScoreDecision,
+    check_score_setting,
+    parse_score_setting,
+    promotion_score,
+)
 from .state import (
     RESYNC_STATES,
     Connection,
@@ -46,11 +53,33 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
 __all__ = [
-    "DEFAULT_SCORES", "RESYNC_STATES", "Connection", "ConnectionState", "Device", "DiskState",
-    "DrbdResource", "MinorState84", "PeerDevice", "Presence", "ProcDrbd", "ReplicationState",
-    "Role", "ScoreDecision", "SuspendReason", "find_resource", "parse_events2",
-    "parse_proc_drbd", "parse_score_setting", "parse_sh_status", "parse_status_json",
-    "parse_status_text", "promotion_score", "resource_from_minors", "split_cstate",
+    "DEFAULT_SCORES",
+    "RESYNC_STATES",
+    "Connection",
+    "ConnectionState",
+    "Device",
+    "DiskState",
+    "DrbdResource",
+    "MinorState84",
+    "PeerDevice",
+    "Presence",
+    "ProcDrbd",
+    "ReplicationState",
+    "Role",
+    "ScoreDecision",
+    "SuspendReason",
+    "check_score_setting",
+    "find_resource",
+    "parse_events2",
+    "parse_proc_drbd",
+    "parse_score_setting",
+    "parse_sh_status",
+    "parse_status_json",
+    "parse_status_text",
+    "promotion_score",
+    "refusal_reason",
+    "resource_from_minors",
+    "split_cstate",
     "with_proc_progress",
 ]
 

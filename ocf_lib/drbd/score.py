@@ -58,6 +58,11 @@ def parse_score_setting(text: str) -> tuple[int, int, int, int]:
     return s0, s1, s2, s3
 
 
+def check_score_setting(text: str) -> str:
+    """Parameter check for adjust_master_score: the four scores, normalised."""
+    return " ".join(str(score) for score in parse_score_setting(text))
+
+
 def _set(score: int, reason: str) -> ScoreDecision:
     if score <= 0:
         return ScoreDecision(None, f"{reason} (score {score}: deleted)")

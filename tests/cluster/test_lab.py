@@ -53,7 +53,7 @@ def test_killing_the_node_running_a_resource_moves_it(three_nodes: Cluster) -> N
     cluster = three_nodes
     create_vip(cluster)
     first = wait_single_location(cluster, "vip")
-    assert holders(cluster, VIP) == [first]
+    cluster.wait_for(lambda: holders(cluster, VIP) == [first], 10, f"{VIP} on {first}")
     cluster.kill_node(first)
     survivor = next(name for name in cluster.names if name != first)
     moved = cluster.wait_for(lambda: len(cluster.resource_roles("vip", survivor)) == 1

@@ -7,6 +7,7 @@ import subprocess
 
 import pytest
 
+from tests.lab.agents import AGENTS_DIR
 from tests.lab.install import run_installed
 
 pytestmark = [pytest.mark.check]
@@ -23,7 +24,7 @@ def cib(tmp_path) -> str:
 def test_make_install_puts_only_agents_in_the_provider_directory(installed) -> None:
     provider = os.path.join(installed, "usr/lib/ocf/resource.d/pyha")
     entries = sorted(os.listdir(provider))
-    assert entries == sorted(os.listdir(os.path.join(os.path.dirname(__file__), "../../agents")))
+    assert entries == sorted(os.listdir(AGENTS_DIR))
     for entry in entries:
         assert os.stat(os.path.join(provider, entry)).st_mode & 0o777 == 0o755
     assert os.path.isfile(os.path.join(installed, "usr/lib/ocf/lib/pyha/ocf_lib/agent.py"))
@@ -31,7 +32,7 @@ def test_make_install_puts_only_agents_in_the_provider_directory(installed) -> N
 
 def test_crm_resource_lists_and_describes_the_agent(installed) -> None:
     listed = run_installed(installed, ["crm_resource", "--list-agents", "ocf:pyha"])
-    assert listed.stdout.split() == ["floating-ip"]
+    assert listed.stdout.split() == sorted(os.listdir(AGENTS_DIR))
     described = run_installed(installed, ["pcs", "resource", "describe", "ocf:pyha:floating-ip"])
     assert described.returncode == 0, described.stderr
     assert "cidr_netmask" in described.stdout and "health_command" in described.stdout

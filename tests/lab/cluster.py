@@ -31,6 +31,8 @@ from tests.lab.netns import Host, Lan, sh
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CLEAN_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
+# An instance counts once its start or promotion is done, not while "Starting".
+SETTLED_ROLES = ("Started", "Promoted", "Unpromoted")
 
 
 class ClusterError(AssertionError):
@@ -320,7 +322,8 @@ class Cluster:
             return roles
         for resource in status.iter("resource"):
             rid = resource.get("id", "").split(":")[0]
-            if rid == resource_id and resource.get("active") == "true" \
+            settled = resource.get("role") in SETTLED_ROLES and not resource.get("pending")
+            if rid == resource_id and resource.get("active") == "true" and settled \
                     and resource.get("failed") != "true":
                 for node in resource.findall("node"):
                     roles[node.get("name")] = resource.get("role")

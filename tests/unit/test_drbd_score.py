@@ -240,3 +240,31 @@ def test_score_setting_default_parses() -> None:
 def test_bad_score_setting_is_a_value_error(text: str, reason: str) -> None:
     with pytest.raises(ValueError, match=reason):
         parse_score_setting(text)
+
+
+@pytest.mark.parametrize("output,reason", [
+    ("0: State change failed: (-1) Multiple primaries not allowed by config\n"
+     "Command 'drbdsetup-84 primary 0' terminated with exit code 11\n",
+     "(-1) Multiple primaries not allowed by config"),
+    ("0: State change failed: (-2) Need access to UpToDate data\n",
+     "(-2) Need access to UpToDate data"),
+    ("0: Failure: (127) Device minor not allocated\nadditional info from kernel:\n",
+     "Failure: (127) Device minor not allocated"),
+    ("'nosuchres' not defined in your config (for this host).\n",
+     "'nosuchres' not defined in your config (for this host)."),
+    ("something else entirely\n", None),
+])
+def test_refusal_reason_is_drbds_own_line(output: str, reason: str | None) -> None:
+    from ocf_lib.drbd import refusal_reason
+
+    assert refusal_reason(output) == reason
+
+
+def test_refusal_reason_finds_every_refusal_of_the_captures() -> None:
+    from ocf_lib.drbd import refusal_reason
+
+    text = (DATA / "drbd84" / "refusals.txt").read_text()
+    for block in text.split("### ")[1:]:
+        if "State change failed" in block:
+            assert "State change failed" not in (refusal_reason(block) or "x")
+            assert refusal_reason(block)
