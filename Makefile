@@ -28,10 +28,11 @@ LIBFILES    := $(shell find ocf_lib -name '*.py' | sort)
 install:
 	install -d -m 0755 $(PROVIDERDIR)
 	install -m 0755 $(addprefix agents/,$(AGENTS)) $(PROVIDERDIR)/
+	install -D -m 0755 bin/pyha $(DESTDIR)$(PREFIX)/sbin/pyha
 	for file in $(LIBFILES); do install -D -m 0644 $$file $(LIBDIR)/$$file || exit 1; done
 
 uninstall:
-	rm -f $(addprefix $(PROVIDERDIR)/,$(AGENTS))
+	rm -f $(addprefix $(PROVIDERDIR)/,$(AGENTS)) $(DESTDIR)$(PREFIX)/sbin/pyha
 	rm -rf $(LIBDIR)/ocf_lib
 	-rmdir $(PROVIDERDIR) $(LIBDIR)
 
@@ -40,7 +41,7 @@ metadata:
 	for agent in $(AGENTS); do agents/$$agent meta-data > metadata/$$agent.xml || exit 1; done
 
 lint:
-	$(TOOLS)/ruff check . $(addprefix agents/,$(AGENTS))
+	$(TOOLS)/ruff check . $(addprefix agents/,$(AGENTS)) bin/pyha
 
 test: lint
 	$(PYTHON) -m pytest $(PYTEST_ARGS)

@@ -48,9 +48,20 @@ def record(cls):
         shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in names)
         return f"{cls.__name__}({shown})"
 
+    cls.__record_fields__ = names
     cls.__init__ = __init__
     cls.__setattr__ = __setattr__
     cls.__eq__ = __eq__
     cls.__hash__ = __hash__
     cls.__repr__ = __repr__
     return cls
+
+
+def as_plain(value):
+    """Records, tuples and lists as plain dicts and lists (for JSON output)."""
+    names = getattr(type(value), "__record_fields__", None)
+    if names is not None:
+        return {name: as_plain(getattr(value, name)) for name in names}
+    if isinstance(value, (tuple, list)):
+        return [as_plain(item) for item in value]
+    return value

@@ -15,6 +15,7 @@ each), `score` (the promotion policy), `fields` (typed key:value words).
 
 from __future__ import annotations
 
+from . import live
 from .events import parse_events2
 from .proc import (
     MinorState84,
@@ -70,6 +71,7 @@ __all__ = [
     "SuspendReason",
     "check_score_setting",
     "find_resource",
+    "live",
     "parse_events2",
     "parse_proc_drbd",
     "parse_score_setting",

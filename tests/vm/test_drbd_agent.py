@@ -6,6 +6,7 @@ down on both guests between tests. Every test starts from there and brings it do
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ pytestmark = pytest.mark.vm
 RESOURCE = "r0"
 MOUNTPOINT = "/mnt/r0"
 AGENT = os.path.join(ROOT, "agents", "drbd")
+PYHA = os.path.join(ROOT, "bin", "pyha")
 PROMOTABLE = {"clone_max": "2", "clone_node_max": "1", "promoted_max": "1",
               "promoted_node_max": "1", "notify": "true", "timeout": "60000"}
 MONITOR = {**PROMOTABLE, "interval": "20000"}
@@ -104,6 +106,10 @@ def test_probe_start_promote_demote_stop_give_the_exact_codes(guests) -> None:
                   f"{time.monotonic() - promoted:.1f} s (TCG guests)")
     assert run_agent(alpha, "promote").rc == 0  # idempotent
     assert [run_agent(g, "monitor", MONITOR).rc for g in (alpha, bravo)] == [8, 0]
+    explained = json.loads(alpha.run([PYHA, "drbd-state", RESOURCE], check=True).stdout)
+    assert explained["state"]["role"] == "Primary"
+    assert explained["promotion"] == {"action": "set", "score": 10000,
+                                      "reason": explained["promotion"]["reason"]}
     assert run_agent(alpha, "demote").rc == 0
     assert run_agent(alpha, "demote").rc == 0
     assert run_agent(alpha, "monitor", MONITOR).rc == 0
