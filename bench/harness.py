@@ -24,7 +24,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 
 PROCS_METHOD = ("ns_last_pid delta in a fresh PID namespace: exact, counts the command itself "
@@ -134,8 +134,18 @@ def main() -> None:
 
 # The calling side -------------------------------------------------------------------------------
 
+# How the measuring process is started: (argv, stdin) -> (exit code, stdout, stderr). Locally by
+# default; a VM's control channel for commands that must run in a guest.
+Launcher = Callable[[list[str], str], tuple[int, str, str]]
+
+
+def run_locally(argv: list[str], stdin: str) -> tuple[int, str, str]:
+    done = subprocess.run(argv, input=stdin, capture_output=True, text=True, check=False)
+    return done.returncode, done.stdout, done.stderr
+
+
 def compare(first: Command, second: Command, count: int, warmup: int = 5,
-            netns: str | None = None) -> tuple[Result, Result]:
+            netns: str | None = None, launch: Launcher = run_locally) -> tuple[Result, Result]:
     """Run the two commands alternately, count measured calls each after warmup unmeasured ones.
 
     The commands run in a fresh PID namespace (and in netns if given), never through a shell.
@@ -149,11 +159,10 @@ def compare(first: Command, second: Command, count: int, warmup: int = 5,
     if netns is not None:
         argv = ["ip", "netns", "exec", netns, *argv]
     spec = {"commands": [asdict(first), asdict(second)], "count": count, "warmup": warmup}
-    done = subprocess.run(argv, input=json.dumps(spec), capture_output=True, text=True,
-                          check=False)
-    if done.returncode != 0:
-        raise BenchError(done.stderr.strip() or f"`{shlex.join(argv)}` exited {done.returncode}")
-    a, b = (decode(r) for r in json.loads(done.stdout))
+    rc, stdout, stderr = launch(argv, json.dumps(spec))
+    if rc != 0:
+        raise BenchError(stderr.strip() or f"`{shlex.join(argv)}` exited {rc}")
+    a, b = (decode(r) for r in json.loads(stdout))
     return a, b
 
 

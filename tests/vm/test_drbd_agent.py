@@ -55,23 +55,9 @@ def pair() -> Iterator[VmPair]:
     if reason:
         pytest.skip(reason)
     with VmPair(disk_mib=32) as vms:
-        config = drbd.resource_config(RESOURCE, vms.guests)
+        drbd.bring_up_synced(vms, RESOURCE)
         for guest in vms.guests:
-            guest.run(["modprobe", "drbd"], check=True)
-            drbd.install_config(guest, RESOURCE, config)
             guest.run(["mkdir", "-p", MOUNTPOINT], check=True)
-        vms.parallel(lambda g: g.run(["drbdadm", "create-md", RESOURCE], check=True))
-        vms.parallel(lambda g: g.run(["drbdadm", "up", RESOURCE], check=True))
-        alpha = vms.guests[0]
-        drbd.wait_proc_drbd(alpha, lambda t: drbd.connection_state(t) == "Connected", 60,
-                            "connected")
-        alpha.run(["drbdadm", "primary", "--force", RESOURCE], check=True)
-        for guest in vms.guests:
-            drbd.wait_proc_drbd(guest, lambda t: drbd.disk_states(t) == ("UpToDate", "UpToDate"),
-                                300, "UpToDate/UpToDate")
-        alpha.run(["mkfs.ext4", "-q", "/dev/drbd0"], check=True)
-        alpha.run(["drbdadm", "secondary", RESOURCE], check=True)
-        vms.parallel(lambda g: g.run(["drbdadm", "down", RESOURCE], check=True))
         yield vms
 
 

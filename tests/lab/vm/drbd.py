@@ -115,3 +115,24 @@ def save_snapshots(directory: str, number: int, state: str, guests: Sequence[Gue
             saved.write(f"# state: {state}\n# host: {guest.name}\n\n{text}")
         paths.append(path)
     return paths
+
+
+def bring_up_synced(pair, resource: str, mkfs: str | None = "ext4") -> None:
+    """`resource` created on both guests, fully synced, with a filesystem on it, then down on
+    both: the state a freshly installed DRBD pair is in before the cluster takes over."""
+    config = resource_config(resource, pair.guests)
+    for guest in pair.guests:
+        guest.run(["modprobe", "drbd"], check=True)
+        install_config(guest, resource, config)
+    pair.parallel(lambda g: g.run(["drbdadm", "create-md", resource], check=True))
+    pair.parallel(lambda g: g.run(["drbdadm", "up", resource], check=True))
+    first = pair.guests[0]
+    wait_proc_drbd(first, lambda t: connection_state(t) == "Connected", 60, "connected")
+    first.run(["drbdadm", "primary", "--force", resource], check=True)
+    for guest in pair.guests:
+        wait_proc_drbd(guest, lambda t: disk_states(t) == ("UpToDate", "UpToDate"), 300,
+                       "UpToDate/UpToDate")
+    if mkfs:
+        first.run([f"mkfs.{mkfs}", "-q", "/dev/drbd0"], check=True)
+    first.run(["drbdadm", "secondary", resource], check=True)
+    pair.parallel(lambda g: g.run(["drbdadm", "down", resource], check=True))
