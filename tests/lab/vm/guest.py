@@ -5,6 +5,9 @@ virtio-9p (with a tmpfs overlay, so /etc is its own), has one raw disk file as v
 (/dev/vda) and one NIC on a private UDP link to its peer. Commands go over a virtio-serial port
 whose host end is a Unix socket *we* listen on before qemu starts: qemu connects at start-up, so
 no line the guest agent writes can be lost before we are there to read it.
+
+The same channel carries calls the other way (see guest_init.py): a program in the guest asks,
+`on_call` answers on the host. The lab's fence agent uses it to power its peer off.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from tests.lab.vm.kernel import Kernel
@@ -130,10 +133,19 @@ class Guest:
         self._reader: threading.Thread | None = None
         self._hello: dict | None = None
         self._closed = False
+        self._send_lock = threading.Lock()
+        # Answers calls from the guest (request dict -> answer dict). It runs in a short-lived
+        # thread: it must not start qemu itself, whose pdeathsig would follow that thread.
+        self.on_call: Callable[[dict], dict] | None = None
 
     @property
     def ip(self) -> str:
         return self.spec.ip
+
+    @property
+    def running(self) -> bool:
+        """qemu was started and has not exited."""
+        return self.process is not None and self.process.poll() is None
 
     @property
     def console_log(self) -> str:
@@ -142,10 +154,17 @@ class Guest:
     # Life cycle ---------------------------------------------------------------------------------
 
     def start(self, kernel: Kernel, initramfs: str, accel: str) -> None:
-        """Create the disk, listen for qemu, start it. Returns at once; see wait_ready()."""
-        with open(os.path.join(self.dir, "disk.raw"), "wb") as disk:
-            disk.truncate(self.spec.disk_mib * 1024 * 1024)
+        """Create the disk, listen for qemu, start it. Returns at once; see wait_ready().
+
+        A disk left by an earlier boot in the same directory is kept: a restarted guest finds
+        its data as a power-cycled machine does."""
+        disk_path = os.path.join(self.dir, "disk.raw")
+        if not os.path.exists(disk_path):
+            with open(disk_path, "wb") as disk:
+                disk.truncate(self.spec.disk_mib * 1024 * 1024)
         control = os.path.join(self.dir, "control.sock")
+        if os.path.exists(control):  # an earlier boot's socket
+            os.unlink(control)
         self._listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self._listener.bind(control)
         self._listener.listen(1)
@@ -197,6 +216,10 @@ class Guest:
                     message = json.loads(line)
                 except ValueError:
                     continue
+                if "call" in message:
+                    threading.Thread(target=self._answer_call, args=(message,), daemon=True,
+                                     name=f"{self.name}-call").start()
+                    continue
                 with self._answered:
                     if "hello" in message:
                         self._hello = message
@@ -209,6 +232,26 @@ class Guest:
             with self._answered:
                 self._closed = True
                 self._answered.notify_all()
+
+    def _answer_call(self, message: dict) -> None:
+        handler = self.on_call
+        try:
+            answer = handler(message.get("request") or {}) if handler else \
+                {"ok": False, "error": "nobody on the host answers calls"}
+        except Exception as err:  # the guest's caller must get an answer whatever happened
+            answer = {"ok": False, "error": repr(err)}
+        try:
+            self._send({"reply": message.get("call"), "answer": answer})
+        except (OSError, GuestError):
+            pass  # the guest is gone (it may have fenced itself)
+
+    def _send(self, message: dict) -> None:
+        """One line to the agent; a lock keeps lines from several threads whole."""
+        conn = self._conn
+        if conn is None:
+            raise GuestError(f"{self.name} is not running")
+        with self._send_lock:
+            conn.sendall(json.dumps(message).encode() + b"\n")
 
     def close(self) -> None:
         """Kill qemu (a guest is disposable: no shutdown) and close our sockets."""
@@ -228,15 +271,13 @@ class Guest:
     def run(self, argv: Sequence[str], timeout: float = 60, input: str | None = None,
             check: bool = False) -> Result:
         """Run argv in the guest (no shell); rc, stdout and stderr come back."""
-        if self._conn is None:
-            raise GuestError(f"{self.name} is not running")
         with self._answered:
             self._next_id += 1
             request_id = self._next_id
         request = {"id": request_id, "argv": list(argv), "timeout": timeout}
         if input is not None:
             request["input"] = input
-        self._conn.sendall(json.dumps(request).encode() + b"\n")
+        self._send(request)
         deadline = time.monotonic() + timeout + ANSWER_GRACE
         with self._answered:
             while request_id not in self._pending:

@@ -11,6 +11,12 @@ The agent talks over a virtio-serial port, one JSON object per line each way. Re
 {"id": n, "rc": int, "stdout": str, "stderr": str, "timed_out": bool}. Each request runs in
 its own thread, so a slow command does not hold up others. The agent's first line is
 {"hello": hostname, "uptime": seconds}.
+
+The other way round, a program in the guest can ask the host something (the lab's fence agent
+asks it to power a guest off): it connects to the Unix socket HOST_SOCKET, writes one JSON line
+and reads one JSON line back. The agent relays the line to the host as {"call": n, "request":
+{...}} and the host's {"reply": n, "answer": {...}} back to the program. This is the protocol
+tests/lab/fence_lab speaks, so the namespace lab's fence agent works unchanged in a guest.
 """
 
 from __future__ import annotations
@@ -18,12 +24,16 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
 
 PORT_NAME = "pyha.ctl"
+HOST_SOCKET = "/run/pyha-host.sock"
+# A call the host never answers (it is shutting down) must not hold its caller forever.
+CALL_TIMEOUT = 120.0
 COMMAND_ENV = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8", "HOME": "/root"}
 
 
@@ -38,15 +48,16 @@ def sh(*argv: str) -> None:
 
 
 def mount_basics() -> None:
-    """Pseudo file systems, and fresh tmpfs where the host's own state would otherwise show."""
+    """Pseudo file systems, and fresh tmpfs where the host's own state would otherwise show.
+
+    /tmp stays the host's (through the overlay, so writes remain private): a checkout cloned
+    under /tmp, as CI may do, must be visible to the guests that run its agents."""
     sh("mount", "-t", "proc", "proc", "/proc")
     for fstype, target, options in (
             ("sysfs", "/sys", "nosuid,nodev,noexec"),
             ("devpts", "/dev/pts", "gid=5,mode=620,ptmxmode=000"),
             ("tmpfs", "/dev/shm", "mode=1777"),
-            ("tmpfs", "/run", "mode=0755"),
-            ("tmpfs", "/tmp", "mode=1777"),
-            ("tmpfs", "/var/tmp", "mode=1777")):
+            ("tmpfs", "/run", "mode=0755")):
         os.makedirs(target, exist_ok=True)
         sh("mount", "-t", fstype, "-o", options, fstype, target)
     os.makedirs("/run/lock", mode=0o1777, exist_ok=True)
@@ -86,6 +97,9 @@ class Agent:
     def __init__(self, device: str) -> None:
         self.fd = os.open(device, os.O_RDWR)
         self.write_lock = threading.Lock()
+        self.calls: dict[int, list] = {}   # call number -> [Event, answer]
+        self.calls_lock = threading.Lock()
+        self.next_call = 0
 
     def send(self, message: dict) -> None:
         data = json.dumps(message).encode() + b"\n"
@@ -94,6 +108,7 @@ class Agent:
                 data = data[os.write(self.fd, data):]
 
     def serve(self) -> None:
+        threading.Thread(target=self.serve_host_calls, args=(HOST_SOCKET,), daemon=True).start()
         with open("/proc/uptime") as uptime:
             self.send({"hello": os.uname().nodename, "uptime": float(uptime.read().split()[0])})
         buffered = b""
@@ -105,7 +120,9 @@ class Agent:
             buffered += chunk
             while b"\n" in buffered:
                 line, buffered = buffered.split(b"\n", 1)
-                if line.strip():
+                if is_reply(line):
+                    self.deliver(json.loads(line))
+                elif line.strip():
                     threading.Thread(target=self.handle, args=(line,), daemon=True).start()
 
     def handle(self, line: bytes) -> None:
@@ -117,6 +134,65 @@ class Agent:
             answer = {"rc": 255, "stdout": "", "stderr": f"agent: {err!r}", "timed_out": False}
         answer["id"] = request.get("id") if isinstance(request, dict) else None
         self.send(answer)
+
+    # Calls from the guest to the host -----------------------------------------------------------
+
+    def serve_host_calls(self, path: str) -> None:
+        """Accept local callers; each one is relayed in its own thread."""
+        try:
+            listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            listener.bind(path)
+            listener.listen(8)
+        except OSError as err:  # the command channel still works without it
+            print(f"pyha agent: no {path}: {err}", file=sys.stderr)
+            return
+        while True:
+            conn, _ = listener.accept()
+            threading.Thread(target=self.relay, args=(conn,), daemon=True).start()
+
+    def relay(self, conn: socket.socket) -> None:
+        """One JSON line from a local caller to the host, and the host's answer back."""
+        with conn:
+            try:
+                request = json.loads(conn.makefile("rb").readline())
+                answer = self.call_host(request)
+            except (OSError, ValueError) as err:
+                answer = {"ok": False, "error": f"agent: {err!r}"}
+            try:
+                conn.sendall(json.dumps(answer).encode() + b"\n")
+            except OSError:
+                pass  # the caller gave up
+
+    def call_host(self, request: object) -> dict:
+        slot: list = [threading.Event(), None]
+        with self.calls_lock:
+            self.next_call += 1
+            number = self.next_call
+            self.calls[number] = slot
+        try:
+            self.send({"call": number, "request": request})
+            if not slot[0].wait(CALL_TIMEOUT):
+                return {"ok": False, "error": "the host did not answer"}
+            return slot[1] if isinstance(slot[1], dict) else {"ok": False}
+        finally:
+            with self.calls_lock:
+                self.calls.pop(number, None)
+
+    def deliver(self, message: dict) -> None:
+        with self.calls_lock:
+            slot = self.calls.get(message.get("reply"))
+        if slot is not None:
+            slot[1] = message.get("answer")
+            slot[0].set()
+
+
+def is_reply(line: bytes) -> bool:
+    """The host's answer to a call, rather than a command to run."""
+    try:
+        message = json.loads(line)
+    except ValueError:
+        return False
+    return isinstance(message, dict) and "reply" in message
 
 
 def run_request(request: dict) -> dict:

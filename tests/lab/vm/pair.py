@@ -8,6 +8,9 @@ Both guests boot in parallel; `boot_seconds` says how long the pair took from no
 download included on a cold cache, see `kernel_downloaded`). Everything a pair creates lives in
 one temporary directory named after the creating pid; `close()` kills qemu and removes it, on
 failure or interrupt too, and `sweep_stale()` removes what a killed run left behind.
+
+`power_off(name)` is a power cut (qemu killed); `power_on(name)` boots that guest again with the
+same address, link and disk, as a cluster lab needs for a node kill and a fence reboot.
 """
 
 from __future__ import annotations
@@ -84,6 +87,7 @@ class VmPair:
         self.dir = ""
         self.accel = choose_accel()
         self.kernel: Kernel | None = None
+        self.initramfs = ""
         self.kernel_seconds = 0.0      # finding (or downloading and unpacking) the kernel
         self.boot_seconds = 0.0        # from __enter__ to both agents answering
 
@@ -92,9 +96,9 @@ class VmPair:
         try:
             self.dir = tempfile.mkdtemp(prefix=f"{DIR_PREFIX}{os.getpid()}-")
             self.kernel = ensure_kernel()
-            initramfs = build_initramfs(self.kernel)
+            self.initramfs = build_initramfs(self.kernel)
             self.kernel_seconds = time.monotonic() - started
-            self._boot(self.kernel, initramfs)
+            self._boot(self.kernel, self.initramfs)
         except BaseException:
             self.close()
             raise
@@ -169,6 +173,32 @@ class VmPair:
             if guest.name == name:
                 return guest
         raise KeyError(name)
+
+    def power_off(self, name: str) -> None:
+        """A power cut: qemu is killed, nothing in the guest gets a say. The disk file stays."""
+        self.guest(name).close()
+
+    def power_on(self, name: str) -> Guest:
+        """Boot a powered-off guest again: same spec (address, link ports), same disk.
+
+        Returns the new Guest, which replaces the old one in `guests` before it boots, so
+        close() kills it even mid-boot. qemu's pdeathsig follows the calling *thread*: call this
+        from one that outlives the guest. The previous boot's console log is kept as
+        console.log.1. The link ports are the ones the peer still sends to: should another
+        process have taken ours meanwhile, qemu fails and so does this."""
+        old = self.guest(name)
+        if old.running:
+            return old
+        assert self.kernel is not None and self.initramfs, "the pair was not booted"
+        old.close()
+        if os.path.exists(old.console_log):
+            os.replace(old.console_log, old.console_log + ".1")
+        guest = Guest(old.spec, old.dir)
+        guest.on_call = old.on_call
+        self.guests[self.guests.index(old)] = guest
+        guest.start(self.kernel, self.initramfs, self.accel)
+        guest.wait_ready(self.boot_timeout)
+        return guest
 
     def close(self) -> None:
         self._stop_guests()
