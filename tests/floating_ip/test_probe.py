@@ -160,9 +160,10 @@ def test_start_fails_clearly_when_the_port_is_taken(nodes) -> None:
     node1, _, _ = nodes
     blocker = node1.host.popen(["python3", "-c",
                                 "import socket,time; s=socket.socket(socket.AF_INET6); "
-                                f"s.bind(('::', {PORT})); s.listen(); time.sleep(600)"])
+                                f"s.bind(('::', {PORT})); s.listen(); print('ready', flush=True);"
+                                " time.sleep(600)"], stdout=subprocess.PIPE, text=True)
     try:
-        time.sleep(0.3)
+        assert blocker.stdout.readline().strip() == "ready"  # the port is taken from here on
         result = node1.agent("start", {"port": PORT})
         assert result.rc == 1 and "Address already in use" in result.exit_reason
         assert node1.agent("monitor", {"port": PORT}, MONITOR).rc == 7
