@@ -93,9 +93,6 @@ class ParameterValues:
         except KeyError:
             raise AttributeError(f"no parameter named {name!r}") from None
 
-    def __getitem__(self, name: str) -> Value:
-        return self._values[name]
-
     def is_set(self, name: str) -> bool:
         """True when the admin gave the parameter (rather than it taking its default)."""
         return name in self.given
@@ -103,9 +100,6 @@ class ParameterValues:
     def raise_first_problem(self) -> None:
         if self.problems:
             raise self.problems[0]
-
-    def as_dict(self) -> dict[str, Value]:
-        return dict(self._values)
 
 
 def read_parameters(declared: Iterable[Parameter], given: Mapping[str, str]) -> ParameterValues:
