@@ -1,5 +1,6 @@
 """floating-ip as a promotable clone: Unpromoted instances judge whether they could carry the
-address, the Promoted one carries it. (Scores under a real cluster: the cluster tier.)"""
+address, the Promoted one carries it. (Under Pacemaker:
+tests/cluster/test_floating_ip_promotable.py.)"""
 
 from __future__ import annotations
 
