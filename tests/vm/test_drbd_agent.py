@@ -18,7 +18,7 @@ from tests.lab.agents import ROOT, agent_environment
 from tests.lab.vm import drbd
 from tests.lab.vm.guest import Guest, Result
 from tests.lab.vm.pair import VmPair
-from tests.vm.conftest import missing_requirement
+from tests.vm.conftest import booted_pair
 
 pytestmark = pytest.mark.vm
 
@@ -51,10 +51,7 @@ def proc_state(guest: Guest) -> str:
 @pytest.fixture(scope="module")
 def pair() -> Iterator[VmPair]:
     """A synced r0 with ext4 on it, down on both guests."""
-    reason = missing_requirement()
-    if reason:
-        pytest.skip(reason)
-    with VmPair(disk_mib=32) as vms:
+    with booted_pair(32) as vms:
         drbd.bring_up_synced(vms, RESOURCE)
         for guest in vms.guests:
             guest.run(["mkdir", "-p", MOUNTPOINT], check=True)

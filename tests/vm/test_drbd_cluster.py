@@ -21,10 +21,7 @@ from tests.conftest import report_figure
 from tests.lab.install import run_installed
 from tests.lab.vm import drbd
 from tests.lab.vm.cluster import VmCluster
-from tests.lab.vm.kernel import KernelUnavailable
-from tests.lab.vm.pair import VmPair
-from tests.vm.conftest import missing_requirement
-from tests.vm.test_vm_cluster import missing_cluster_tool
+from tests.vm.conftest import booted_pair
 
 pytestmark = pytest.mark.vm
 
@@ -56,14 +53,7 @@ def configuration(installed: str, tmp_path) -> tuple[list[str], list[str]]:
 
 @pytest.fixture(scope="module")
 def stack(installed: str, tmp_path_factory) -> Iterator[VmCluster]:
-    reason = missing_requirement() or missing_cluster_tool()
-    if reason:
-        pytest.skip(reason)
-    try:
-        pair = VmPair(disk_mib=32).__enter__()
-    except KernelUnavailable as err:
-        pytest.skip(f"no guest kernel: {err}")
-    try:
+    with booted_pair(32, cluster=True) as pair:
         drbd.bring_up_synced(pair, RESOURCE)
         for guest in pair.guests:
             guest.run(["mkdir", "-p", MOUNTPOINT], check=True)
@@ -75,8 +65,6 @@ def stack(installed: str, tmp_path_factory) -> Iterator[VmCluster]:
                     cluster.run(node, ["cibadmin", "--create", "--scope", scope,
                                        "--xml-text", element], check=True)
             yield cluster
-    finally:
-        pair.close()
 
 
 def primaries(cluster: VmCluster) -> list[str]:

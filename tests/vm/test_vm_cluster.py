@@ -9,48 +9,22 @@ and needs nothing from the first test.
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections.abc import Iterator
 
 import pytest
 
 from tests.conftest import report_figure
-from tests.lab.cluster import CLEAN_PATH
 from tests.lab.vm.cluster import VmCluster
-from tests.lab.vm.kernel import KernelUnavailable
-from tests.lab.vm.pair import VmPair
-from tests.vm.conftest import missing_requirement
+from tests.vm.conftest import booted_pair
 
 pytestmark = pytest.mark.vm
 
 VIP = "192.168.77.100"
-# What the guests run from the host's root, and which package brings it.
-CLUSTER_TOOLS = {"corosync": "corosync", "pacemakerd": "pacemaker", "pcs": "pcs",
-                 "crm_mon": "pacemaker-cli-utils"}
-
-
-def missing_cluster_tool() -> str | None:
-    for tool, package in CLUSTER_TOOLS.items():
-        if shutil.which(tool, path=CLEAN_PATH) is None:
-            return f"{tool} is missing (apt package {package}; see tools/install-deps)"
-    return None
-
-
 @pytest.fixture(scope="module")
 def vm_cluster() -> Iterator[VmCluster]:
-    reason = missing_requirement() or missing_cluster_tool()
-    if reason:
-        pytest.skip(reason)
-    try:
-        pair = VmPair().__enter__()
-    except KernelUnavailable as err:
-        pytest.skip(f"no guest kernel: {err}")
-    try:
-        with VmCluster(pair) as cluster:
-            yield cluster
-    finally:
-        pair.close()
+    with booted_pair(cluster=True) as pair, VmCluster(pair) as cluster:
+        yield cluster
 
 
 @pytest.fixture(autouse=True)
