@@ -209,3 +209,41 @@ class PromotionScore:
             self.log.error(f"cannot change the promotion score: {result.summary()}")
             self.cache.remove()
         return result.ok
+
+
+class NodeAttribute:
+    """A transient (reboot-lifetime) node attribute other nodes' agents can read.
+
+    Used to share facts promotion depends on (a replica's GTID position, a metalogger's metadata
+    version) so that every node's agent can compare itself with its peers.
+    """
+
+    def __init__(self, name: str, log: Logger) -> None:
+        self.name = name
+        self.log = log
+
+    def set(self, value: str, deadline: Deadline, node: str | None = None) -> bool:
+        return self._run(["--update", value], deadline, node) is not None
+
+    def delete(self, deadline: Deadline, node: str | None = None) -> bool:
+        return self._run(["--delete"], deadline, node) is not None
+
+    def get(self, deadline: Deadline, node: str | None = None) -> str | None:
+        """The value on `node` (default: this node), or None when unset or unreadable."""
+        output = self._run(["--query", "--quiet"], deadline, node)
+        return output.strip() or None if output is not None else None
+
+    def _run(self, extra: list[str], deadline: Deadline, node: str | None) -> str | None:
+        argv = ["crm_attribute", "--lifetime", "reboot", "--name", self.name]
+        if node:
+            argv += ["--node", node]
+        try:
+            result = run_command([*argv, *extra], deadline, self.log, max_seconds=10.0)
+        except OCFError as err:
+            self.log.error(f"crm_attribute {self.name}: {err.reason}")
+            return None
+        if not result.ok:
+            if "--query" not in extra:
+                self.log.error(f"crm_attribute {self.name}: {result.summary()}")
+            return None
+        return result.stdout
