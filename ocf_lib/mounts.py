@@ -158,14 +158,22 @@ def needs_fsck(policy: str, fstype: str) -> bool:
 
 def mount(device: str, mountpoint: str, fstype: str, options: str, deadline: Deadline,
           log: Logger, fsck: str = "auto") -> None:
-    """Mount `device` at `mountpoint` (idempotent), after fsck if the policy asks for it."""
+    """Mount `device` at `mountpoint` (idempotent), after fsck if the policy asks for it.
+
+    A missing mount point is created (0755), as Filesystem does: a node reinstalled or booted
+    with a fresh root must not ban the resource over an empty directory."""
     if is_mounted(device, mountpoint):
         return
     occupied = mount_at(mountpoint)
     if occupied is not None:
         raise OCFError(OCF_ERR_GENERIC, f"{mountpoint} already has {occupied.source} mounted")
     if not os.path.isdir(mountpoint):
-        raise OCFError(OCF_ERR_INSTALLED, f"mount point {mountpoint} does not exist")
+        try:
+            os.makedirs(mountpoint, mode=0o755)
+        except OSError as err:
+            raise OCFError(OCF_ERR_INSTALLED,
+                           f"cannot create mount point {mountpoint}: {err.strerror}") from None
+        log.info(f"created mount point {mountpoint}")
     if needs_fsck(fsck, fstype):
         # -p repairs what is safe without questions; 1 = errors corrected, 0 = clean.
         result = run_command(["fsck", "-p", "-t", fstype, device], deadline, log)

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from ocf_lib import mounts
-from ocf_lib.codes import OCF_ERR_CONFIGURED, OCF_ERR_GENERIC, OCFError
+from ocf_lib.codes import OCF_ERR_CONFIGURED, OCF_ERR_GENERIC, OCF_ERR_INSTALLED, OCFError
 from ocf_lib.deadline import Deadline
 from ocf_lib.log import Logger
 
@@ -67,6 +67,26 @@ def test_mount_is_idempotent_and_recognised(loopfs) -> None:
     mounts.unmount(loopfs.mountpoint, Deadline(20), LOG)
     assert not mounts.is_mounted(loopfs.device, loopfs.mountpoint)
     mounts.unmount(loopfs.mountpoint, Deadline(20), LOG)  # already unmounted: fine
+
+
+def test_mount_creates_a_missing_mount_point(loopfs) -> None:
+    """A node booted with a fresh root (or reinstalled) lacks the directory: mount makes it."""
+    os.rmdir(loopfs.mountpoint)
+    mounts.mount(loopfs.device, loopfs.mountpoint, "ext4", "", Deadline(20), LOG)
+    assert mounts.is_mounted(loopfs.device, loopfs.mountpoint)
+    assert oct(os.stat(loopfs.mountpoint).st_mode & 0o777) == "0o755"
+    mounts.unmount(loopfs.mountpoint, Deadline(20), LOG)
+
+
+def test_mount_point_that_is_a_file_is_not_installed(loopfs) -> None:
+    os.rmdir(loopfs.mountpoint)
+    with open(loopfs.mountpoint, "w"):
+        pass
+    with pytest.raises(OCFError) as raised:
+        mounts.mount(loopfs.device, loopfs.mountpoint, "ext4", "", Deadline(20), LOG)
+    assert raised.value.code == OCF_ERR_INSTALLED
+    os.unlink(loopfs.mountpoint)
+    os.mkdir(loopfs.mountpoint)
 
 
 def test_guard_refuses_the_empty_directory_under_an_unmounted_mount_point(loopfs) -> None:
