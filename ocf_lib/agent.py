@@ -12,6 +12,8 @@ import time
 
 from .actions import LENIENT_ACTIONS, Action
 from .codes import (
+    OCF_DEGRADED,
+    OCF_DEGRADED_PROMOTED,
     OCF_ERR_GENERIC,
     OCF_ERR_UNIMPLEMENTED,
     OCF_NOT_RUNNING,
@@ -39,6 +41,8 @@ if TYPE_CHECKING:
 
 EXIT_REASON_PREFIX = "ocf-exit-reason:"
 QUIET_CODES = (OCF_SUCCESS, OCF_NOT_RUNNING, OCF_RUNNING_PROMOTED)
+# Running, with redundancy lost: worth a warning every monitor, not an error.
+DEGRADED_CODES = (OCF_DEGRADED, OCF_DEGRADED_PROMOTED)
 INFO_ACTIONS = ("meta-data", "usage", "methods")
 # Where refusing a node for its own state is right (OCF_ERR_ARGS / OCF_ERR_INSTALLED ban the
 # node): a monitor reports host state through its own codes instead.
@@ -184,7 +188,9 @@ class Agent:
         code, reason = self._dispatch(env, log, started)
         if reason:
             one_line = " ".join(reason.split())
-            (log.info if code in QUIET_CODES else log.error)(f"{env.action}: {one_line}")
+            emit = (log.info if code in QUIET_CODES
+                    else log.warning if code in DEGRADED_CODES else log.error)
+            emit(f"{env.action}: {one_line}")
             sys.stderr.write(f"{EXIT_REASON_PREFIX}{one_line}\n")
         log.debug(f"{env.action} returned {code_name(code)} after "
                   f"{time.monotonic() - started:.3f}s")

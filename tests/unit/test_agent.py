@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from ocf_lib.agent import Agent
-from ocf_lib.codes import OCF_ERR_CONFIGURED, OCF_ERR_INSTALLED, OCF_NOT_RUNNING, OCFError
+from ocf_lib.codes import (
+    OCF_DEGRADED,
+    OCF_ERR_CONFIGURED,
+    OCF_ERR_INSTALLED,
+    OCF_NOT_RUNNING,
+    OCFError,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -34,6 +40,8 @@ def make_agent() -> Agent:
     def monitor(ctx) -> int:
         if ctx.params.target == "explode":
             raise RuntimeError("boom\nsecond line")
+        if ctx.params.target == "lonely":
+            raise OCFError(OCF_DEGRADED, "peer disconnected")
         raise OCFError(OCF_NOT_RUNNING, "") if ctx.env.is_probe else OCFError(
             OCF_NOT_RUNNING, "target gone")
 
@@ -111,3 +119,17 @@ def test_reason_logged_to_ha_logfile_with_resource_tag(tmp_path, capsys) -> None
     assert err == "ocf-exit-reason:target gone\n"   # the log line went to the file, not stderr
     line = logfile.read_text()
     assert line.startswith("demo(r1)[") and "INFO: monitor: target gone" in line
+
+
+@pytest.mark.parametrize(("target", "code", "level"), [
+    ("x", OCF_NOT_RUNNING, "INFO"), ("lonely", OCF_DEGRADED, "WARNING"),
+    ("explode", 1, "ERROR")])
+def test_log_level_follows_what_the_code_means(tmp_path, capsys, target, code, level) -> None:
+    """A degraded resource runs: it earns a warning each monitor, not an error."""
+    logfile = tmp_path / "ha.log"
+    rc = make_agent().run(["demo", "monitor"], {
+        "OCF_RESOURCE_INSTANCE": "r1", "OCF_RESKEY_target": target,
+        "OCF_RESKEY_CRM_meta_interval": "10000", "HA_LOGFILE": str(logfile)})
+    capsys.readouterr()
+    assert rc == code
+    assert f"{level}: monitor: " in logfile.read_text().splitlines()[-1]
