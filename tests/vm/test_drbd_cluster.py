@@ -1,104 +1,130 @@
-"""The seed-000/003 storage stack under real Pacemaker in the VM pair: a promotable pyha drbd
-clone that mounts its filesystem, and a floating IP on the Promoted node. A power cut of the
-Promoted node: it is fenced, the survivor is promoted with the data intact, and it is the only
-Primary. (The fenced node's rejoin is proven by test_vm_cluster; under TCG on a loaded machine
-its second boot can take minutes, too long to wait for here.)
+"""The seed-000/003 storage stack under real Pacemaker in the VM pair (tests/vm/drbd_stack.py),
+set up as it should be in production: DRBD's own fencing (`fencing resource-and-stonith` + the
+crm-fence-peer handlers) and `priority-fencing-delay`, so the node holding the Promoted role wins
+a fencing race. One stack, two failures, in this order:
 
-The configuration is written with pcs on the host (`pcs -f`, against the make-install'ed agents)
-and loaded into the cluster with cibadmin: pcs costs ~15-20 s a call inside a TCG guest.
+1. A network cut: every packet dropped both ways on both nodes while the links stay up, so both
+   lose Corosync and DRBD at once and both want to fence. At no sampled moment are there two
+   Primaries; the Unpromoted node is fenced, not the Promoted one; the Promoted node's handler
+   places its constraint and I/O resumes there; once the network is healed the fenced node
+   rejoins, resyncs, and the constraint is lifted again.
+2. A power cut of the Promoted node: it is fenced, the survivor is promoted with the data intact,
+   and it is the only Primary. (The second fenced node's rejoin is proven by test_vm_cluster;
+   under TCG on a loaded machine a boot can take minutes, too long to wait for here.)
 """
 
 from __future__ import annotations
 
-import subprocess
+import threading
 import time
-import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 
 import pytest
 
 from tests.conftest import report_figure
-from tests.lab.install import run_installed
-from tests.lab.vm import drbd
-from tests.lab.vm.cluster import VmCluster
-from tests.vm.conftest import booted_pair
+from tests.lab.vm.cluster import ClusterError, VmCluster
+from tests.lab.vm.guest import GuestError
+from tests.vm.drbd_stack import (
+    MOUNTPOINT,
+    RESOURCE,
+    checksum,
+    primaries,
+    promoted_with_vip,
+    running_stack,
+    settled_promoted,
+)
 
 pytestmark = pytest.mark.vm
 
-RESOURCE = "r0"
-MOUNTPOINT = "/mnt/r0"
-VIP = "192.168.77.100"
-PCS = [
-    ["resource", "create", "data", "ocf:pyha:drbd", f"drbd_resource={RESOURCE}",
-     f"directory={MOUNTPOINT}", "fstype=ext4", "op", "monitor", "interval=10s", "role=Promoted",
-     "op", "monitor", "interval=20s", "role=Unpromoted", "promotable", "notify=true"],
-    ["resource", "create", "vip", "ocf:pyha:floating-ip", f"ip={VIP}", "cidr_netmask=24"],
-    ["constraint", "colocation", "add", "vip", "with", "Promoted", "data-clone", "INFINITY"],
-    ["constraint", "order", "promote", "data-clone", "then", "start", "vip"],
-]
-
-
-def configuration(installed: str, tmp_path) -> tuple[list[str], list[str]]:
-    """The resources and constraints pcs writes, as XML elements to add to a live CIB."""
-    cib = str(tmp_path / "cib.xml")
-    with open(cib, "w") as empty:
-        subprocess.run(["cibadmin", "--empty"], stdout=empty, check=True)
-    for args in PCS:
-        done = run_installed(installed, ["pcs", "-f", cib, *args])
-        assert done.returncode == 0, f"pcs {' '.join(args)}: {done.stderr}"
-    root = ET.parse(cib).getroot()
-    return ([ET.tostring(e, encoding="unicode") for e in root.find("configuration/resources")],
-            [ET.tostring(e, encoding="unicode") for e in root.find("configuration/constraints")])
+FENCE_CONSTRAINT = f"drbd-fence-by-handler-{RESOURCE}-data-clone"
 
 
 @pytest.fixture(scope="module")
 def stack(installed: str, tmp_path_factory) -> Iterator[VmCluster]:
-    with booted_pair(32, cluster=True) as pair:
-        drbd.bring_up_synced(pair, RESOURCE)
-        for guest in pair.guests:
-            guest.run(["mkdir", "-p", MOUNTPOINT], check=True)
-        with VmCluster(pair) as cluster:
-            resources, constraints = configuration(installed, tmp_path_factory.mktemp("cib"))
-            node = cluster.any_node()
-            for scope, elements in (("resources", resources), ("constraints", constraints)):
-                for element in elements:
-                    cluster.run(node, ["cibadmin", "--create", "--scope", scope,
-                                       "--xml-text", element], check=True)
-            yield cluster
+    with running_stack(installed, str(tmp_path_factory.mktemp("cib")), crm_fencing=True,
+                       extra_pcs=[("resource", "meta", "data-clone", "priority=10")],
+                       properties=[("priority-fencing-delay", "10s")]) as cluster:
+        yield cluster
 
 
-def primaries(cluster: VmCluster) -> list[str]:
-    """Running nodes whose kernel says DRBD is Primary there."""
-    found = []
-    for name in cluster.names:
-        guest = cluster.pair.guest(name)
-        if guest.running and "ro:Primary" in guest.run(["cat", "/proc/drbd"]).stdout:
-            found.append(name)
-    return found
+class PrimarySampler(threading.Thread):
+    """Samples which nodes' kernels are DRBD Primary, about once a second, until stopped."""
+
+    def __init__(self, cluster: VmCluster) -> None:
+        super().__init__(daemon=True)
+        self.cluster = cluster
+        self.samples: list[list[str]] = []
+        self.halt = threading.Event()
+
+    def run(self) -> None:
+        while not self.halt.wait(1.0):
+            try:
+                self.samples.append(primaries(self.cluster))
+            except (GuestError, ClusterError, OSError):
+                pass   # a node powered off between the check and the read
+
+    def stop(self) -> list[list[str]]:
+        self.halt.set()
+        self.join(30)
+        return self.samples
 
 
-def promoted_with_vip(cluster: VmCluster) -> str | None:
-    roles = cluster.resource_roles("data")
-    promoted = [name for name, role in roles.items() if role == "Promoted"]
-    if len(promoted) != 1 or cluster.resource_roles("vip") != {promoted[0]: "Started"}:
-        return None
-    return promoted[0]
+def constraints(cluster: VmCluster, name: str) -> str:
+    return cluster.run(name, ["cibadmin", "--query", "--scope", "constraints"],
+                       check=True).stdout
+
+
+def test_network_cut_fences_the_unpromoted_node_and_keeps_one_primary(stack) -> None:
+    cluster = stack
+    promoted = settled_promoted(cluster)
+    peer = next(name for name in cluster.names if name != promoted)
+    before = f"{MOUNTPOINT}/before-cut.txt"
+    cluster.pair.guest(promoted).write_file(before, "acknowledged before the cut\n")
+    cluster.run(promoted, ["sync"], check=True)
+    digest = checksum(cluster, promoted, before)
+
+    sampler = PrimarySampler(cluster)
+    sampler.start()
+    try:
+        cut = time.monotonic()
+        for name in cluster.names:
+            cluster.pair.cut_link(name)
+        cluster.wait_for(lambda: any(node == peer for _, _, node in cluster.fence_events),
+                         180, f"{peer} fenced", interval=0.5)
+        fenced_after = time.monotonic() - cut
+        # I/O on the Promoted node was frozen by the fencing policy until its handler
+        # answered; a write that completes proves it resumed.
+        cluster.run(promoted, ["sh", "-c", f"echo after > {MOUNTPOINT}/after-cut.txt && sync"],
+                    check=True, timeout=120)
+        resumed_after = time.monotonic() - cut
+        assert FENCE_CONSTRAINT in constraints(cluster, promoted)
+        assert promoted_with_vip(cluster) == promoted
+
+        cluster.pair.heal_link(promoted)
+        cluster.wait_for(lambda: FENCE_CONSTRAINT not in constraints(cluster, promoted)
+                         and cluster.resource_roles("data").get(peer) == "Unpromoted",
+                         420, f"{peer} rejoined, resynced and unfenced", interval=3.0)
+        rejoined_after = time.monotonic() - cut
+    finally:
+        samples = sampler.stop()
+
+    report_figure(f"vm drbd network cut: Unpromoted peer fenced after {fenced_after:.1f} s, "
+                  f"I/O on the Promoted node resumed after {resumed_after:.1f} s, peer back "
+                  f"and unfenced after {rejoined_after:.1f} s (TCG, priority-fencing-delay 10 s)")
+    assert [node for _, _, node in cluster.fence_events] and promoted not in {
+        node for _, _, node in cluster.fence_events}
+    assert samples and max(len(sample) for sample in samples) == 1, samples
+    assert primaries(cluster) == [promoted]
+    assert checksum(cluster, promoted, before) == digest
 
 
 def test_power_cut_of_the_promoted_node_promotes_the_survivor_with_the_data(stack) -> None:
     cluster = stack
-    seen: list[str] = []
-
-    def settled() -> bool:
-        seen[:] = [promoted_with_vip(cluster) or ""]
-        return bool(seen[0])
-    cluster.wait_for(settled, 300, "data promoted, vip up")
-    first = seen[0]
+    first = settled_promoted(cluster)
     guest = cluster.pair.guest(first)
     guest.write_file(f"{MOUNTPOINT}/acknowledged.txt", "written before the power cut\n")
     guest.run(["sync"], check=True)
-    digest = guest.run(["sha256sum", f"{MOUNTPOINT}/acknowledged.txt"],
-                       check=True).stdout.split()[0]
+    digest = checksum(cluster, first, f"{MOUNTPOINT}/acknowledged.txt")
     survivor = next(name for name in cluster.names if name != first)
 
     cut = time.monotonic()
@@ -107,10 +133,8 @@ def test_power_cut_of_the_promoted_node_promotes_the_survivor_with_the_data(stac
                      f"data promoted and vip up on {survivor}")
     report_figure(f"vm drbd stack: power cut of the Promoted node -> survivor Promoted, "
                   f"mounted, VIP up in {time.monotonic() - cut:.1f} s (TCG, token "
-                  f"{cluster.token_ms} ms, fencing)")
+                  f"{cluster.token_ms} ms, fencing after priority-fencing-delay 10 s)")
     assert any(event[2] == first for event in cluster.fence_events)
-    after = cluster.pair.guest(survivor).run(["sha256sum", f"{MOUNTPOINT}/acknowledged.txt"],
-                                             check=True).stdout.split()[0]
-    assert after == digest
+    assert checksum(cluster, survivor, f"{MOUNTPOINT}/acknowledged.txt") == digest
     # Whatever else runs (the fenced node may be booting again): one Primary, the survivor.
     assert primaries(cluster) == [survivor]

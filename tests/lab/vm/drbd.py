@@ -33,28 +33,46 @@ SNAPSHOT_COMMANDS: tuple[tuple[str, ...], ...] = (
 )
 
 
+# DRBD's own guard for a cluster: on losing the peer a Primary freezes I/O and asks Pacemaker,
+# through the handler, to forbid promotion anywhere else until the peer is fenced or resynced.
+CRM_FENCING = ("        fencing resource-and-stonith;\n",
+               "    handlers {\n"
+               "        fence-peer \"/usr/lib/drbd/crm-fence-peer.sh\";\n"
+               "        after-resync-target \"/usr/lib/drbd/crm-unfence-peer.sh\";\n"
+               "    }\n")
+
+
 def resource_config(name: str, guests: Sequence[Guest], *, disk: str = "/dev/vda",
-                    minor: int = 0, port: int = DEFAULT_PORT, protocol: str = "C") -> str:
-    """An 8.4 resource on each guest's virtio disk with internal metadata.
+                    minor: int = 0, port: int = DEFAULT_PORT, protocol: str = "C",
+                    crm_fencing: bool = False) -> str:
+    """An 8.4 resource on each guest's virtio disk with internal metadata; with `crm_fencing`,
+    the `resource-and-stonith` policy and the crm-fence-peer handlers of a Pacemaker set-up.
 
     A fixed resync rate (c-plan-ahead 0) instead of the dynamic controller, which starts slow:
     the initial sync of a small disk is then bound by TCG, not by DRBD's ramp-up. connect-int
     1 s instead of 10: when both sides connect at the same moment, 8.4 drops both sockets and
     retries only after connect-int, which made bringing the pair up take ~12 s."""
+    fencing, handlers = CRM_FENCING if crm_fencing else ("", "")
     hosts = "".join(
         f"    on {guest.name} {{\n        device /dev/drbd{minor};\n        disk {disk};\n"
         f"        address {guest.ip}:{port};\n        meta-disk internal;\n    }}\n"
         for guest in guests)
     return (f"resource {name} {{\n    protocol {protocol};\n"
-            f"    disk {{\n        c-plan-ahead 0;\n        resync-rate {RESYNC_RATE};\n    }}\n"
+            f"    disk {{\n        c-plan-ahead 0;\n        resync-rate {RESYNC_RATE};\n"
+            f"{fencing}    }}\n"
             "    net {\n        connect-int 1;\n    }\n"
-            f"{hosts}}}\n")
+            f"{handlers}{hosts}}}\n")
+
+
+def config_files(resource: str, text: str) -> dict[str, str]:
+    """The guest's private /etc/drbd.d (the overlay keeps the host's /etc untouched)."""
+    return {"/etc/drbd.d/global_common.conf": GLOBAL_COMMON,
+            f"/etc/drbd.d/{resource}.res": text}
 
 
 def install_config(guest: Guest, resource: str, text: str) -> None:
-    """The guest's private /etc/drbd.d (the overlay keeps the host's /etc untouched)."""
-    guest.write_file("/etc/drbd.d/global_common.conf", GLOBAL_COMMON)
-    guest.write_file(f"/etc/drbd.d/{resource}.res", text)
+    for path, content in config_files(resource, text).items():
+        guest.write_file(path, content)
 
 
 def proc_drbd(guest: Guest) -> str:
@@ -117,13 +135,16 @@ def save_snapshots(directory: str, number: int, state: str, guests: Sequence[Gue
     return paths
 
 
-def bring_up_synced(pair, resource: str, mkfs: str | None = "ext4") -> None:
-    """`resource` created on both guests, fully synced, with a filesystem on it, then down on
-    both: the state a freshly installed DRBD pair is in before the cluster takes over."""
-    config = resource_config(resource, pair.guests)
+def bring_up_synced(pair, resource: str, mkfs: str | None = "ext4",
+                    crm_fencing: bool = False, directories: Sequence[str] = ()) -> None:
+    """`resource` created on both guests, fully synced, with a filesystem on it (holding
+    `directories`, relative to its root), then down on both: the state a freshly installed DRBD
+    pair is in before the cluster takes over."""
+    config = resource_config(resource, pair.guests, crm_fencing=crm_fencing)
     for guest in pair.guests:
         guest.run(["modprobe", "drbd"], check=True)
-        install_config(guest, resource, config)
+        for path, content in config_files(resource, config).items():
+            pair.keep_file(guest.name, path, content)   # a fenced node reboots into its config
     pair.parallel(lambda g: g.run(["drbdadm", "create-md", resource], check=True))
     pair.parallel(lambda g: g.run(["drbdadm", "up", resource], check=True))
     first = pair.guests[0]
@@ -134,5 +155,11 @@ def bring_up_synced(pair, resource: str, mkfs: str | None = "ext4") -> None:
                        "UpToDate/UpToDate")
     if mkfs:
         first.run([f"mkfs.{mkfs}", "-q", "/dev/drbd0"], check=True)
+    if directories:
+        top = "/run/pyha-drbd-mkdirs"
+        first.run(["mkdir", "-p", top], check=True)
+        first.run(["mount", "/dev/drbd0", top], check=True)
+        first.run(["mkdir", "-p", *(f"{top}/{path}" for path in directories)], check=True)
+        first.run(["umount", top], check=True)
     first.run(["drbdadm", "secondary", resource], check=True)
     pair.parallel(lambda g: g.run(["drbdadm", "down", resource], check=True))

@@ -90,6 +90,9 @@ class VmPair:
         self.initramfs = ""
         self.kernel_seconds = 0.0      # finding (or downloading and unpacking) the kernel
         self.boot_seconds = 0.0        # from __enter__ to both agents answering
+        # Per guest, files that outlive a reboot (what /etc on a real disk would keep); a
+        # guest's own root is a tmpfs overlay, lost with every power cut.
+        self.kept_files: dict[str, dict[str, tuple[str, int]]] = {}
 
     def __enter__(self) -> VmPair:
         started = time.monotonic()
@@ -198,7 +201,32 @@ class VmPair:
         self.guests[self.guests.index(old)] = guest
         guest.start(self.kernel, self.initramfs, self.accel)
         guest.wait_ready(self.boot_timeout)
+        for path, (text, mode) in self.kept_files.get(name, {}).items():
+            guest.write_file(path, text, mode)
         return guest
+
+    def keep_file(self, name: str, path: str, text: str, mode: int = 0o644) -> None:
+        """Write a file into the guest now and again after every boot."""
+        self.kept_files.setdefault(name, {})[path] = (text, mode)
+        self.guest(name).write_file(path, text, mode)
+
+    def cut_link(self, name: str) -> None:
+        """Drop every packet the guest's link carries, both ways, with the link itself up: a
+        partition as a dead switch makes it, not a pulled cable (which agents notice locally).
+        A reboot of the guest heals its side, as a real reboot would flush such rules."""
+        guest = self.guest(name)
+        for argv in (["tc", "qdisc", "add", "dev", "eth0", "ingress"],
+                     ["tc", "filter", "add", "dev", "eth0", "ingress", "matchall",
+                      "action", "drop"],
+                     ["tc", "qdisc", "add", "dev", "eth0", "root", "handle", "1:", "prio"],
+                     ["tc", "filter", "add", "dev", "eth0", "parent", "1:", "matchall",
+                      "action", "drop"]):
+            guest.run(argv, check=True)
+
+    def heal_link(self, name: str) -> None:
+        guest = self.guest(name)
+        for qdisc in ("ingress", "root"):
+            guest.run(["tc", "qdisc", "del", "dev", "eth0", qdisc])
 
     def close(self) -> None:
         self._stop_guests()
