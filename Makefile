@@ -3,9 +3,12 @@
 #   make deps     install what the tests need (apt and pip; idempotent)
 #   make install  agents into $(DESTDIR)/usr/lib/ocf/resource.d/pyha, ocf_lib beside them
 #   make test     every test tier (unit, netns, cluster, vm); TIERS="unit netns" selects
-#   make check    metadata against the DTD and both RNGs, and ocf-tester on every agent
+#   make check    metadata against the DTD and both RNGs, ocf-tester, pcs, the RPM, the recipes
 #   make bench    monitors against the shell agents they replace
 #   make demo     the main job: a two-node cluster, a pyha topology, a failover, its outage
+#   make man      build/man/ocf_pyha_<agent>.7, from each agent's meta-data
+#   make doc      build/doc/agents/<agent>.md, reference pages from the same metadata
+#   make rpm      a noarch RPM of the work tree as it is, into build/rpm/RPMS (pyha.spec)
 
 PREFIX      ?= /usr
 OCF_ROOT    ?= $(PREFIX)/lib/ocf
@@ -15,8 +18,15 @@ PROVIDERDIR := $(DESTDIR)$(OCF_ROOT)/resource.d/pyha
 LIBDIR      := $(DESTDIR)$(OCF_ROOT)/lib/pyha
 TOOLS       := .tools/bin
 PYTEST_ARGS ?=
+VERSION     := $(shell sed -n 's/^Version:[[:space:]]*//p' pyha.spec)
+BUILDDIR    ?= build
+RPM_TOPDIR  ?= $(abspath $(BUILDDIR))/rpm
+# What the package is built from: uncommitted and untracked files included, so `make rpm`
+# packages exactly what the tests ran against (git archive would take the last commit).
+DISTFILES   := Makefile pyha.spec README.md pyproject.toml setup.py agents bin ocf_lib metadata \
+               tools doc
 
-.PHONY: all deps install uninstall metadata test lint check bench demo clean
+.PHONY: all deps install uninstall metadata man doc rpm test lint check bench demo clean
 
 all: metadata
 
@@ -40,6 +50,20 @@ uninstall:
 metadata:
 	for agent in $(AGENTS); do agents/$$agent meta-data > metadata/$$agent.xml || exit 1; done
 
+man:
+	$(PYTHON) -m tools.agentdoc man --version $(VERSION) --output $(BUILDDIR)/man \
+	    $(addprefix agents/,$(AGENTS))
+
+doc:
+	$(PYTHON) -m tools.agentdoc doc --output $(BUILDDIR)/doc/agents $(addprefix agents/,$(AGENTS))
+
+# --nodeps: on Debian the build's requirements are dpkg packages, unknown to rpm's database.
+rpm:
+	mkdir -p $(RPM_TOPDIR)/SOURCES
+	tar -czf $(RPM_TOPDIR)/SOURCES/pyha-$(VERSION).tar.gz --exclude=__pycache__ \
+	    --exclude='*.pyc' --transform 's,^,pyha-$(VERSION)/,' $(DISTFILES)
+	rpmbuild -bb --nodeps --define '_topdir $(RPM_TOPDIR)' pyha.spec
+
 lint:
 	$(TOOLS)/ruff check . $(addprefix agents/,$(AGENTS)) bin/pyha
 
@@ -56,5 +80,5 @@ demo:
 	$(PYTHON) -m tests.lab.demo
 
 clean:
-	rm -rf build dist *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(BUILDDIR) dist *.egg-info .pytest_cache .ruff_cache
 	find . -name __pycache__ -prune -exec rm -rf {} +
