@@ -7,7 +7,7 @@ tooling and source distributions.
 
 from glob import glob
 
-from setuptools import setup
+from setuptools import find_packages, setup
 
 setup(
     name="pyha",
@@ -16,7 +16,7 @@ setup(
                 "moosefs-master, floating-ip) and their library",
     license="GPL-2.0-or-later",
     python_requires=">=3.9",
-    packages=["ocf_lib", "ocf_lib.drbd"],
+    packages=find_packages(include=["ocf_lib", "ocf_lib.*"]),
     install_requires=[],
     extras_require={"metadata": ["lxml"], "processes": ["psutil"]},
     data_files=[("lib/ocf/resource.d/pyha", sorted(glob("agents/*")))],
