@@ -39,8 +39,9 @@ class MountEntry:
     source: str
 
 
-def _unescape(field: str) -> str:
-    """mountinfo writes space, tab, newline and backslash as \\040, \\011, \\012, \\134."""
+def unescape_octal(field: str) -> str:
+    """mountinfo (and the kernel's etab/exports) write space, tab, newline and backslash as
+    \\040, \\011, \\012, \\134."""
     if "\\" not in field:
         return field
     out, i = [], 0
@@ -65,8 +66,8 @@ def parse_mountinfo(text: str) -> list[MountEntry]:
             raise ValueError(f"malformed mountinfo line: {line!r}")
         major, _, minor = fields[2].partition(":")
         entries.append(MountEntry(int(fields[0]), int(fields[1]), (int(major), int(minor)),
-                                  _unescape(fields[3]), _unescape(fields[4]), fields[5],
-                                  tail[0], _unescape(tail[1])))
+                                  unescape_octal(fields[3]), unescape_octal(fields[4]), fields[5],
+                                  tail[0], unescape_octal(tail[1])))
     return entries
 
 

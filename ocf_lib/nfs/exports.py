@@ -12,6 +12,7 @@ their file handles across a failover).
 
 from __future__ import annotations
 
+from ..mounts import unescape_octal
 from ..record import record
 
 # Options that take no value, and those that take one (with the check of the value).
@@ -177,19 +178,5 @@ def parse_etab(text: str) -> set[tuple[str, str]]:
         directory, _, rest = line.partition("\t")
         client = rest.partition("(")[0]
         if directory and client:
-            pairs.add((_unescape_octal(directory), client))
+            pairs.add((unescape_octal(directory), client))
     return pairs
-
-
-def _unescape_octal(field: str) -> str:
-    if "\\" not in field:
-        return field
-    out, i = [], 0
-    while i < len(field):
-        if field[i] == "\\" and field[i + 1:i + 4].isdigit():
-            out.append(chr(int(field[i + 1:i + 4], 8)))
-            i += 4
-        else:
-            out.append(field[i])
-            i += 1
-    return "".join(out)
