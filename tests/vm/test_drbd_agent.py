@@ -148,6 +148,90 @@ def test_promote_refuses_outdated_disk_at_once(guests) -> None:
     assert "ro:Secondary" in proc_state(bravo)
 
 
+def promotion(guest: Guest) -> dict:
+    """What `pyha drbd-state` says the agent would do with this node's promotion score."""
+    return json.loads(guest.run([PYHA, "drbd-state", RESOURCE], check=True).stdout)["promotion"]
+
+
+def test_resync_is_degraded_and_the_sync_target_ranks_below_the_source(guests) -> None:
+    alpha, bravo = guests
+    start_both(alpha, bravo)
+    bravo.run(["drbdadm", "disconnect", RESOURCE], check=True)
+    bravo.run(["drbdadm", "invalidate", RESOURCE], check=True)   # full resync on reconnect
+    for guest in (alpha, bravo):   # slow enough to be caught in the act
+        guest.run(["drbdsetup", "disk-options", "0", "--c-plan-ahead=0",
+                   "--resync-rate=256k"], check=True)
+    bravo.run(["drbdadm", "connect", RESOURCE], check=True)
+    drbd.wait_proc_drbd(bravo, lambda t: drbd.connection_state(t) == "SyncTarget", 30,
+                        "resyncing")
+    target, source = run_agent(bravo, "monitor", MONITOR), run_agent(alpha, "monitor", MONITOR)
+    assert (target.rc, source.rc) == (190, 190)
+    assert "resync in progress" in exit_reason(target)
+    assert "resync in progress" in exit_reason(source)
+    assert promotion(bravo)["score"] < promotion(alpha)["score"]
+    for guest in (alpha, bravo):
+        guest.run(["drbdsetup", "disk-options", "0", f"--resync-rate={drbd.RESYNC_RATE}"],
+                  check=True)
+    drbd.wait_proc_drbd(bravo, lambda t: drbd.disk_states(t) == ("UpToDate", "UpToDate"), 120,
+                        "resync done")
+    assert run_agent(bravo, "monitor", MONITOR).rc == 0
+
+
+def test_diskless_after_detach_is_degraded_and_never_outranks_a_disk(guests) -> None:
+    alpha, bravo = guests
+    start_both(alpha, bravo)
+    bravo.run(["drbdadm", "detach", RESOURCE], check=True)
+    drbd.wait_proc_drbd(bravo, lambda t: (drbd.disk_states(t) or ("",))[0] == "Diskless", 30,
+                        "diskless")
+    detached, peer = run_agent(bravo, "monitor", MONITOR), run_agent(alpha, "monitor", MONITOR)
+    assert detached.rc == 190 and "local disk is Diskless" in exit_reason(detached)
+    assert peer.rc == 190 and "Diskless" in exit_reason(peer)
+    assert promotion(bravo)["score"] < promotion(alpha)["score"]
+    assert run_agent(bravo, "stop").rc == 0
+    assert "cs:" not in proc_state(bravo)
+
+
+def test_split_brain_is_reported_and_never_resolved_by_discarding_data(guests) -> None:
+    """Both sides were Primary while apart: notify's reconnect must not throw either side's
+    writes away; DRBD refuses to connect and both stay degraded until a human decides."""
+    alpha, bravo = guests
+    start_both(alpha, bravo, **MOUNT)
+    for guest in (alpha, bravo):
+        guest.run(["drbdadm", "disconnect", RESOURCE], check=True)
+    for guest in (alpha, bravo):
+        assert run_agent(guest, "promote", **MOUNT).rc == 0
+        guest.write_file(f"{MOUNTPOINT}/{guest.name}.txt", f"only on {guest.name}\n")
+        guest.run(["sync"], check=True)
+        assert run_agent(guest, "demote", **MOUNT).rc == 0
+    meta = {**PROMOTABLE, "notify_type": "post", "notify_operation": "start",
+            "notify_start_resource": "drbd:1", "notify_start_uname": "alpha"}
+    for guest in (alpha, bravo):
+        assert run_agent(guest, "notify", {**meta, "on_node": guest.name}).rc == 0
+    # The side that detects the split brain drops the connection (StandAlone); the other
+    # keeps waiting for one (WFConnection). Which side is which depends on timing.
+    cstates = {}
+    for guest in (alpha, bravo):
+        drbd.wait_proc_drbd(guest, lambda t: drbd.connection_state(t) in ("StandAlone",
+                                                                          "WFConnection"),
+                            30, "split brain detected")
+        cstates[guest.name] = drbd.connection_state(proc_state(guest))
+    assert "StandAlone" in cstates.values()
+    for guest in (alpha, bravo):
+        monitored = run_agent(guest, "monitor", MONITOR)
+        assert monitored.rc == 190 and "disconnected" in exit_reason(monitored)
+        assert run_agent(guest, "promote", **MOUNT).rc == 0   # each still has its own data
+        assert guest.run(["cat", f"{MOUNTPOINT}/{guest.name}.txt"],
+                         check=True).stdout == f"only on {guest.name}\n"
+        assert run_agent(guest, "demote", **MOUNT).rc == 0
+    # The human's decision: bravo's writes go, alpha's stay.
+    for guest in (alpha, bravo):
+        guest.run(["drbdadm", "disconnect", RESOURCE])
+    bravo.run(["drbdadm", "connect", "--discard-my-data", RESOURCE], check=True)
+    alpha.run(["drbdadm", "connect", RESOURCE], check=True)
+    drbd.wait_proc_drbd(bravo, lambda t: drbd.disk_states(t) == ("UpToDate", "UpToDate")
+                        and drbd.connection_state(t) == "Connected", 60, "resolved")
+
+
 def test_notify_after_a_peer_start_reconnects(guests) -> None:
     alpha, bravo = guests
     start_both(alpha, bravo)
