@@ -233,6 +233,18 @@ class NodeAttribute:
         output = self._run(["--query", "--quiet"], deadline, node)
         return output.strip() or None if output is not None else None
 
+    def all_values(self, deadline: Deadline) -> dict[str, str] | None:
+        """{node: value} for every node that has the attribute, in one call (attrd_updater
+        --all), or None when the cluster cannot be asked."""
+        argv = ["attrd_updater", "--query", "--all", "--name", self.name]
+        try:
+            result = run_command(argv, deadline, self.log, max_seconds=10.0)
+        except OCFError as err:
+            self.log.error(f"attrd_updater {self.name}: {err.reason}")
+            return None
+        # Not ok also when no node ever had the attribute: nothing to compare with either.
+        return parse_attrd_values(result.stdout) if result.ok else None
+
     def _run(self, extra: list[str], deadline: Deadline, node: str | None) -> str | None:
         argv = ["crm_attribute", "--lifetime", "reboot", "--name", self.name]
         if node:
@@ -247,3 +259,18 @@ class NodeAttribute:
                 self.log.error(f"crm_attribute {self.name}: {result.summary()}")
             return None
         return result.stdout
+
+
+def parse_attrd_values(text: str) -> dict[str, str]:
+    """attrd_updater --query --all text output: lines of name="N" host="H" value="V". A node
+    whose value was deleted is listed with value="" and left out here."""
+    values = {}
+    for line in text.splitlines():
+        fields = {}
+        for word in line.split('" '):
+            key, equals, value = word.partition('="')
+            if equals:
+                fields[key.strip()] = value.rstrip('"')
+        if fields.get("host") and fields.get("value"):
+            values[fields["host"]] = fields["value"]
+    return values
