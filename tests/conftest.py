@@ -11,6 +11,7 @@ import pytest
 
 from tests.lab import netns
 from tests.lab.install import make_install
+from tests.lab.offline_cib import OfflineCib
 
 FIGURES: list[str] = []
 
@@ -44,6 +45,12 @@ def installed() -> Iterator[str]:
         yield destdir
     finally:
         shutil.rmtree(destdir)
+
+
+@pytest.fixture
+def offline_cib(installed: str, tmp_path) -> OfflineCib:
+    """An empty CIB file for `pcs -f`, with the installed agents visible to pcs."""
+    return OfflineCib(installed, str(tmp_path / "cib.xml"))
 
 
 @pytest.fixture

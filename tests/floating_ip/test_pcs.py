@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 
 import pytest
 
@@ -11,14 +10,6 @@ from tests.lab.agents import AGENTS_DIR
 from tests.lab.install import run_installed
 
 pytestmark = [pytest.mark.check]
-
-
-@pytest.fixture
-def cib(tmp_path) -> str:
-    path = str(tmp_path / "cib.xml")
-    with open(path, "w") as cib_file:
-        subprocess.run(["cibadmin", "--empty"], stdout=cib_file, check=True)
-    return path
 
 
 def test_make_install_puts_only_agents_in_the_provider_directory(installed) -> None:
@@ -43,23 +34,16 @@ def test_crm_resource_lists_and_describes_the_agent(installed) -> None:
     ["port=61000", "health_tcp=127.0.0.1:3306"],
     ["ip=10.0.0.100", "port=61000", "promotable", "notify=true"],
 ], ids=["vip", "probe", "promotable"])
-def test_pcs_creates_the_resource_and_the_cib_verifies(installed, cib, options) -> None:
-    created = run_installed(installed, ["pcs", "-f", cib, "resource", "create", "vip",
-                                        "ocf:pyha:floating-ip", *options])
-    assert created.returncode == 0, created.stderr
-    # No fence device exists in this scratch CIB; fencing belongs to the cluster tier.
-    run_installed(installed, ["pcs", "-f", cib, "property", "set", "stonith-enabled=false"])
-    verified = run_installed(installed, ["crm_verify", "-V", "-x", cib])
-    assert verified.returncode == 0, verified.stdout + verified.stderr
-    with open(cib) as cib_file:
-        text = cib_file.read()
+def test_pcs_creates_the_resource_and_the_cib_verifies(offline_cib, options) -> None:
+    offline_cib.pcs("resource", "create", "vip", "ocf:pyha:floating-ip", *options)
+    text = offline_cib.verify()
     assert 'provider="pyha"' in text and 'type="floating-ip"' in text
     assert 'name="monitor" interval="10s"' in text or 'interval="9s"' in text
 
 
-def test_pcs_refuses_an_unknown_option(installed, cib) -> None:
-    created = run_installed(installed, ["pcs", "-f", cib, "resource", "create", "vip",
-                                        "ocf:pyha:floating-ip", "ip=10.0.0.1", "colour=red"])
+def test_pcs_refuses_an_unknown_option(offline_cib) -> None:
+    created = offline_cib.pcs("resource", "create", "vip", "ocf:pyha:floating-ip",
+                              "ip=10.0.0.1", "colour=red", check=False)
     assert created.returncode != 0 and "colour" in created.stderr
 
 

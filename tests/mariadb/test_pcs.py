@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-
 import pytest
 
 from tests.lab.install import run_installed
@@ -21,24 +19,10 @@ SEED_002 = ['replication_user=repl', 'replication_passwd=secret', 'max_slave_lag
             'promotable', 'notify=true']
 
 
-@pytest.fixture
-def cib(tmp_path) -> str:
-    path = str(tmp_path / "cib.xml")
-    with open(path, "w") as cib_file:
-        subprocess.run(["cibadmin", "--empty"], stdout=cib_file, check=True)
-    return path
-
-
 @pytest.mark.parametrize("options", [SEED_001, SEED_002], ids=["seed-001", "seed-002"])
-def test_pcs_creates_the_seed_resource_and_the_cib_verifies(installed, cib, options) -> None:
-    created = run_installed(installed, ["pcs", "-f", cib, "resource", "create", "mysql_svc",
-                                        "ocf:pyha:mariadb", *options])
-    assert created.returncode == 0, created.stderr
-    run_installed(installed, ["pcs", "-f", cib, "property", "set", "stonith-enabled=false"])
-    verified = run_installed(installed, ["crm_verify", "-V", "-x", cib])
-    assert verified.returncode == 0, verified.stdout + verified.stderr
-    with open(cib) as cib_file:
-        text = cib_file.read()
+def test_pcs_creates_the_seed_resource_and_the_cib_verifies(offline_cib, options) -> None:
+    offline_cib.pcs("resource", "create", "mysql_svc", "ocf:pyha:mariadb", *options)
+    text = offline_cib.verify()
     assert 'provider="pyha"' in text and 'type="mariadb"' in text
     if "promotable" in options:
         assert '<clone id="mysql_svc-clone"' in text and 'name="promotable" value="true"' in text
@@ -47,9 +31,9 @@ def test_pcs_creates_the_seed_resource_and_the_cib_verifies(installed, cib, opti
         assert 'name="monitor" interval="20s"' in text and 'timeout="30s"' in text
 
 
-def test_pcs_refuses_an_unknown_option(installed, cib) -> None:
-    created = run_installed(installed, ["pcs", "-f", cib, "resource", "create", "db",
-                                        "ocf:pyha:mariadb", "enable_creation=1"])
+def test_pcs_refuses_an_unknown_option(offline_cib) -> None:
+    created = offline_cib.pcs("resource", "create", "db", "ocf:pyha:mariadb",
+                              "enable_creation=1", check=False)
     assert created.returncode != 0 and "enable_creation" in created.stderr
 
 

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import os
-import subprocess
 
 import pytest
 
 from ocf_lib.codes import OCF_ERR_CONFIGURED, OCF_SUCCESS
 from tests.lab.agents import run_agent
-from tests.lab.install import run_installed
 
 GOOD = {"exports": "/srv/nfs/data 192.168.1.0/24(rw,sync,no_root_squash)"}
 
@@ -87,21 +85,13 @@ def test_ocf_tester_passes_for_ganesha(lab, installed: str) -> None:
 
 
 @pytest.mark.check
-def test_pcs_creates_the_resource_and_the_cib_verifies(installed, tmp_path) -> None:
-    cib = str(tmp_path / "cib.xml")
-    with open(cib, "w") as cib_file:
-        subprocess.run(["cibadmin", "--empty"], stdout=cib_file, check=True)
-    created = run_installed(installed, [
-        "pcs", "-f", cib, "resource", "create", "nfs", "ocf:pyha:nfsserver",
+def test_pcs_creates_the_resource_and_the_cib_verifies(offline_cib) -> None:
+    offline_cib.pcs(
+        "resource", "create", "nfs", "ocf:pyha:nfsserver",
         "exports=/srv/nfs/data 192.168.1.0/24(rw,sync)", "nfs_shared_infodir=/srv/nfs/info",
         "shared_mountpoint=/srv/nfs", "nfs_ip=192.168.1.100", "nfs_server_scope=192.168.1.100",
-        "grace_time=20", "lease_time=15"])
-    assert created.returncode == 0, created.stderr
-    run_installed(installed, ["pcs", "-f", cib, "property", "set", "stonith-enabled=false"])
-    verified = run_installed(installed, ["crm_verify", "-V", "-x", cib])
-    assert verified.returncode == 0, verified.stdout + verified.stderr
-    with open(cib) as cib_file:
-        text = cib_file.read()
+        "grace_time=20", "lease_time=15")
+    text = offline_cib.verify()
     assert 'type="nfsserver"' in text and 'name="monitor" interval="10s"' in text
 
 

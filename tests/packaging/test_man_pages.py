@@ -9,6 +9,7 @@ import subprocess
 import pytest
 
 from tests.lab.agents import agent_path
+from tests.lab.offline_cib import empty_cib
 from tests.lab.pcs_batch import run_pcs_batch
 from tests.packaging.conftest import AGENTS
 from tools.agentdoc.model import ActionDoc, AgentDoc, ParameterDoc, pcs_example, read_agent
@@ -83,9 +84,7 @@ def test_man_page_renders_cleanly_and_lists_every_parameter(man_dir: str, agent:
 
 @pytest.mark.check
 def test_every_man_page_example_creates_its_resource(installed: str, tmp_path) -> None:
-    cib = str(tmp_path / "cib.xml")
-    with open(cib, "w") as cib_file:
-        subprocess.run(["cibadmin", "--empty"], stdout=cib_file, check=True)
+    cib = empty_cib(str(tmp_path / "cib.xml"))
     examples = [pcs_example(read_agent(agent_path(agent))) for agent in AGENTS]
     results = run_pcs_batch(installed, [["-f", cib, *example[1:]] for example in examples])
     assert [(result.argv, result.stderr) for result in results if result.rc != 0] == []

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from xml.etree import ElementTree
@@ -16,6 +15,7 @@ from xml.etree import ElementTree
 import pytest
 
 from tests.lab.install import run_installed
+from tests.lab.offline_cib import empty_cib
 from tests.lab.pcs_batch import run_pcs_batch
 from tests.lab.recipes import Block, Recipe, RecipeError, load_recipe, parse_recipe, recipe_paths
 from tests.packaging.conftest import AGENTS
@@ -40,9 +40,7 @@ class CibBuild:
 def build_cib(recipe: Recipe, cib: str, root: str, directory: str) -> CibBuild:
     """Every runnable block of one CIB, in page order; a block's error is its first failing
     command, or that it never ran because an earlier one failed."""
-    build = CibBuild(os.path.join(directory, f"{recipe.name}.{cib}.xml"))
-    with open(build.path, "w") as cib_file:
-        subprocess.run(["cibadmin", "--empty"], stdout=cib_file, check=True)
+    build = CibBuild(empty_cib(os.path.join(directory, f"{recipe.name}.{cib}.xml")))
     blocks = [block for block in recipe.blocks_of(cib) if not missing_agents(block)]
     commands = [["-f", build.path, *argv] for block in blocks
                 for argv in block.argvs(recipe.placeholders)]

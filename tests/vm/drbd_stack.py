@@ -7,12 +7,11 @@ and loaded into the cluster with cibadmin: pcs costs ~15-20 s a call inside a TC
 
 from __future__ import annotations
 
-import subprocess
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-from tests.lab.install import run_installed
+from tests.lab.offline_cib import OfflineCib
 from tests.lab.vm import drbd
 from tests.lab.vm.cluster import VmCluster
 from tests.lab.vm.pair import VmPair
@@ -34,13 +33,10 @@ PCS = (
 def configuration(installed: str, directory: str,
                   commands: Sequence[Sequence[str]]) -> dict[str, list[str]]:
     """What pcs writes for `commands`, as XML elements per CIB section, to add to a live CIB."""
-    cib = f"{directory}/cib.xml"
-    with open(cib, "w") as empty:
-        subprocess.run(["cibadmin", "--empty"], stdout=empty, check=True)
+    cib = OfflineCib(installed, f"{directory}/cib.xml")
     for args in commands:
-        done = run_installed(installed, ["pcs", "-f", cib, *args])
-        assert done.returncode == 0, f"pcs {' '.join(args)}: {done.stderr}"
-    root = ET.parse(cib).getroot()
+        cib.pcs(*args)
+    root = ET.fromstring(cib.text())
     return {scope: [ET.tostring(element, encoding="unicode")
                     for element in root.find(f"configuration/{scope}")]
             for scope in ("resources", "constraints")}
