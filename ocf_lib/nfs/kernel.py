@@ -141,7 +141,9 @@ class KernelServer:
     def _export_all(self) -> None:
         """etab came with the state directory from the last node: start from an empty table
         (one nfsserver per node owns /var/lib/nfs), then export each client."""
-        run_command(["exportfs", "-i", "-au"], self.deadline, self.log)
+        # Not -i (which only keeps /etc/exports out of exporting): exportfs refuses it with -a,
+        # -r or -u, and unexporting never reads /etc/exports anyway.
+        run_command(["exportfs", "-au"], self.deadline, self.log)
         for export in self.config.exports:
             for client in export.clients:
                 options = kernel_options(client, self.config.instance, export.directory)
@@ -180,7 +182,7 @@ class KernelServer:
     def _unexport_all(self) -> None:
         for export in self.config.exports:
             for client in export.clients:
-                run_command(["exportfs", "-i", "-u", f"{client.spec}:{export.directory}"],
+                run_command(["exportfs", "-u", f"{client.spec}:{export.directory}"],
                             self.deadline, self.log)
             self._unlock(export.directory)
         run_command(["exportfs", "-f"], self.deadline, self.log)

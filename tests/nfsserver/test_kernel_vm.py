@@ -3,35 +3,18 @@ it over NFSv4.2 and NFSv3 with the kernel client, writes and reads."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
 
 from ocf_lib.codes import OCF_ERR_GENERIC, OCF_NOT_RUNNING, OCF_SUCCESS
-from tests.lab.agents import ROOT, agent_environment
-from tests.lab.vm.guest import Guest, Result
+from tests.lab.agents import agent_path
+from tests.lab.vm.guest import Result
+from tests.lab.vm.nfs import EXPORT_DIR, PARAMS, SHARED, prepare_disk, run_agent
 from tests.lab.vm.pair import VmPair
 from tests.vm.conftest import booted_pair
 
 pytestmark = pytest.mark.vm
-
-AGENT = os.path.join(ROOT, "agents", "nfsserver")
-SHARED = "/srvnfs"
-# The guests' / is a 9p overlay nfsd cannot build an NFSv4 pseudo-root from: the export is the
-# NFSv4 root itself (fsid=0), and NFSv4 clients mount 192.168.77.1:/.
-PARAMS = {"exports": f"{SHARED}/data 192.168.77.0/24(rw,sync,no_root_squash,"
-                     "no_subtree_check,fsid=0)",
-          "shared_mountpoint": SHARED, "nfs_shared_infodir": f"{SHARED}/nfsinfo",
-          "nfs_ip": "192.168.77.1", "nfs_server_scope": "nfs-vip", "grace_time": "10",
-          "lease_time": "10", "threads": "4"}
-
-
-def run_agent(guest: Guest, action: str, interval: int = 10000, **extra: str) -> Result:
-    env = agent_environment("nfs", {**PARAMS, **extra},
-                            {"interval": str(interval), "timeout": "60000"})
-    return guest.run(["env", "-i", *(f"{k}={v}" for k, v in env.items()), AGENT, action],
-                     timeout=120)
 
 
 def exit_reason(result: Result) -> str:
@@ -42,12 +25,8 @@ def exit_reason(result: Result) -> str:
 @pytest.fixture(scope="module")
 def pair() -> Iterator[VmPair]:
     with booted_pair(32) as vms:
-        alpha, bravo = vms.guests
-        alpha.run(["mkfs.ext4", "-q", "-F", "/dev/vda"], check=True)
-        alpha.run(["mkdir", "-p", SHARED], check=True)
-        alpha.run(["mount", "/dev/vda", SHARED], check=True)
-        alpha.run(["mkdir", "-p", f"{SHARED}/data"], check=True)
-        bravo.run(["mkdir", "-p", "/mnt/v4", "/mnt/v3"], check=True)
+        prepare_disk(vms.guests[0])
+        vms.guests[1].run(["mkdir", "-p", "/mnt/v4", "/mnt/v3"], check=True)
         yield vms
 
 
@@ -83,4 +62,16 @@ def test_kernel_server_serves_v4_and_v3_to_the_peer(pair: VmPair) -> None:
         assert stopped.rc == OCF_SUCCESS, stopped.output
     assert alpha.run(["cat", "/proc/fs/nfsd/threads"]).stdout.strip() == "0"
     assert alpha.run(["mountpoint", "-q", "/var/lib/nfs"]).rc != 0
+    # Unexported, in the kernel and in the etab the next node's mountd starts from.
+    for table in ("/proc/fs/nfs/exports", f"{SHARED}/nfsinfo/etab"):
+        assert EXPORT_DIR not in alpha.run(["cat", table], check=True).stdout, table
     assert run_agent(alpha, "monitor").rc == OCF_NOT_RUNNING
+
+
+def test_ocf_tester_passes_on_the_kernel_server(pair: VmPair) -> None:
+    """Start, monitor, stop, each twice over, and probes in between, on the real server."""
+    options = [arg for name, value in PARAMS.items() for arg in ("-o", f"{name}={value}")]
+    done = pair.guests[0].run(["ocf-tester", "-n", "nfs", *options, agent_path("nfsserver")],
+                              timeout=600)
+    assert done.rc == 0, done.output
+    assert "passed all tests" in done.stdout
