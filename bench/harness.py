@@ -1,7 +1,8 @@
 """Two commands that do the same work, run alternately and compared: the engine of `make bench`.
 
 A benchmark names two commands (label, argv, environment), e.g. a pyha monitor and the monitor of
-the shell agent it replaces, configured for the same resource. `compare` measures them in a
+the shell agent it replaces, configured for the same resource; a command may be a sequence (`then`)
+timed as one, where one pyha agent replaces two shell agents. `compare` measures them in a
 separate process that runs in a fresh PID namespace and, if asked, inside a network namespace:
 
 * wall time excludes `ip netns exec` and `unshare`: the measuring loop itself runs inside;
@@ -37,9 +38,22 @@ class BenchError(Exception):
 
 @dataclass(frozen=True)
 class Command:
+    """argv run with env, and then each of `then` in turn: all of them are one sample, e.g. the
+    two shell agents whose monitors together do what one pyha monitor does."""
+
     label: str
     argv: list[str]
     env: dict[str, str]
+    then: tuple[Command, ...] = ()
+
+    @property
+    def steps(self) -> list[Command]:
+        return [self, *self.then]
+
+    @classmethod
+    def decode(cls, data: dict) -> Command:
+        return cls(data["label"], data["argv"], data["env"],
+                   tuple(cls.decode(step) for step in data.get("then", ())))
 
 
 @dataclass(frozen=True)
@@ -84,19 +98,23 @@ def children_cpu_seconds() -> float:
 
 
 def run_once(command: Command) -> tuple[Sample, str]:
-    """One call: its sample and its output; BenchError unless it exits 0."""
+    """One call (every step of the command): its sample and its output; BenchError unless each
+    step exits 0."""
     pid_before, cpu_before = last_pid(), children_cpu_seconds()
     started = time.perf_counter()
-    done = subprocess.run(command.argv, env=command.env, stdin=subprocess.DEVNULL,
-                          capture_output=True, text=True, check=False)
+    outputs = []
+    for step in command.steps:
+        done = subprocess.run(step.argv, env=step.env, stdin=subprocess.DEVNULL,
+                              capture_output=True, text=True, check=False)
+        output = (done.stdout + done.stderr).strip()
+        if done.returncode != 0:
+            raise BenchError(f"{command.label}: `{shlex.join(step.argv)}` exited "
+                             f"{done.returncode}, not 0; its output: {output or '(none)'}")
+        outputs += [output] if output else []
     wall = time.perf_counter() - started
     sample = Sample(wall * 1000, (children_cpu_seconds() - cpu_before) * 1000,
                     last_pid() - pid_before)
-    output = (done.stdout + done.stderr).strip()
-    if done.returncode != 0:
-        raise BenchError(f"{command.label}: `{shlex.join(command.argv)}` exited {done.returncode}, "
-                         f"not 0; its output: {output or '(none)'}")
-    return sample, output
+    return sample, "\n".join(outputs)
 
 
 def rounds(commands: Sequence[Command], count: int) -> Iterator[tuple[int, Command]]:
@@ -121,10 +139,12 @@ def measure(commands: Sequence[Command], count: int, warmup: int) -> list[Result
 
 
 def main() -> None:
-    if os.getpid() != 1:
-        sys.exit("harness: not PID 1 of a PID namespace of its own; run it through compare()")
     spec = json.load(sys.stdin)
-    commands = [Command(**c) for c in spec["commands"]]
+    # In a namespace shared with a quiet daemon (`inside`), ns_last_pid also moves if the daemon
+    # forks; the bench accepts that for daemons that do not fork while idle.
+    if os.getpid() != 1 and not spec.get("inside"):
+        sys.exit("harness: not PID 1 of a PID namespace of its own; run it through compare()")
+    commands = [Command.decode(c) for c in spec["commands"]]
     try:
         results = measure(commands, spec["count"], spec["warmup"])
     except BenchError as err:
@@ -145,20 +165,27 @@ def run_locally(argv: list[str], stdin: str) -> tuple[int, str, str]:
 
 
 def compare(first: Command, second: Command, count: int, warmup: int = 5,
-            netns: str | None = None, launch: Launcher = run_locally) -> tuple[Result, Result]:
+            netns: str | None = None, launch: Launcher = run_locally,
+            inside: int | None = None) -> tuple[Result, Result]:
     """Run the two commands alternately, count measured calls each after warmup unmeasured ones.
 
     The commands run in a fresh PID namespace (and in netns if given), never through a shell.
+    With `inside` (a pid), they run in that process's PID, mount and network namespaces
+    instead: for monitors of a daemon started there, which a fresh PID namespace would hide.
     """
     if count < 2:
         raise ValueError("count must be at least 2 for a 90th percentile")
     # Slave, not unshare's default private propagation: network namespaces other programs add
     # later must stay visible, or `ip link` fails on their names (veth peers are looked up there).
+    harness = [sys.executable, "-I", os.path.abspath(__file__)]
     argv = ["unshare", "--pid", "--fork", "--kill-child", "--mount-proc", "--propagation", "slave",
-            sys.executable, "-I", os.path.abspath(__file__)]
+            *harness]
     if netns is not None:
         argv = ["ip", "netns", "exec", netns, *argv]
-    spec = {"commands": [asdict(first), asdict(second)], "count": count, "warmup": warmup}
+    if inside is not None:
+        argv = ["nsenter", "-t", str(inside), "--pid", "--mount", "--net", "--", *harness]
+    spec = {"commands": [asdict(first), asdict(second)], "count": count, "warmup": warmup,
+            "inside": inside is not None}
     rc, stdout, stderr = launch(argv, json.dumps(spec))
     if rc != 0:
         raise BenchError(stderr.strip() or f"`{shlex.join(argv)}` exited {rc}")
@@ -167,7 +194,7 @@ def compare(first: Command, second: Command, count: int, warmup: int = 5,
 
 
 def decode(data: dict) -> Result:
-    return Result(Command(**data["command"]), [Sample(**s) for s in data["samples"]],
+    return Result(Command.decode(data["command"]), [Sample(**s) for s in data["samples"]],
                   data["calls_with_output"], data["first_output"])
 
 

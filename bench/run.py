@@ -10,6 +10,10 @@ drbd: our drbd against ocf:linbit:drbd, both monitoring the same real DRBD 8.4 r
 UpToDate, Secondary) in a qemu guest of the lab (TCG: every process start is slow there, which
 is what a monitor's cost is made of). crm_attribute/crm_master are instant stand-ins on both
 sides: there is no cluster in the guest, and the comparison is of the agents.
+
+nfsserver: our nfsserver (backend=kernel) against ocf:heartbeat:nfsserver + ocf:heartbeat:exportfs
+(both monitors, as one call: pyha's one resource does the work of those two) on one real kernel
+nfsd serving one export in a guest of the lab.
 """
 
 from __future__ import annotations
@@ -17,18 +21,23 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import subprocess
 import sys
 import tempfile
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 # harness is found beside this script, tests.lab from ROOT.
-from harness import BenchError, Command, compare, report  # noqa: E402
+from harness import BenchError, Command, Launcher, compare, report  # noqa: E402
 
 from tests.lab.agents import agent_environment, agent_path, run_agent  # noqa: E402
-from tests.lab.netns import Host, Lan  # noqa: E402
+from tests.lab.moosefs import Cell, make_data_dir  # noqa: E402
+from tests.lab.netns import Host, Lan, sh  # noqa: E402
 from tests.lab.vm import drbd as vm_drbd  # noqa: E402
+from tests.lab.vm import nfs as vm_nfs  # noqa: E402
+from tests.lab.vm.guest import Guest  # noqa: E402
 from tests.lab.vm.pair import VmPair  # noqa: E402
 
 IPADDR2 = "/usr/lib/ocf/resource.d/heartbeat/IPaddr2"
@@ -71,6 +80,14 @@ DRBD_META = {"clone_max": "2", "clone_node_max": "1", "promoted_max": "1", "mast
              "interval": "20000", "timeout": "20000", "role": "Unpromoted"}
 
 
+def in_guest(guest: Guest) -> Launcher:
+    """The harness's launcher for a guest of the lab: the measuring process runs there."""
+    def launch(argv: list[str], stdin: str) -> tuple[int, str, str]:
+        done = guest.run(argv, input=stdin, timeout=3600)
+        return done.rc, done.stdout, done.stderr
+    return launch
+
+
 def drbd(count: int, warmup: int) -> str:
     if not os.access(LINBIT_DRBD, os.X_OK):
         raise BenchError(f"{LINBIT_DRBD} is missing: apt-get install drbd-utils")
@@ -86,18 +103,151 @@ def drbd(count: int, warmup: int) -> str:
         env = agent_environment("bench-drbd", {"drbd_resource": "r0"}, DRBD_META,
                                 {"PATH": f"{FAKE_BIN}:/usr/sbin:/usr/bin:/sbin:/bin"})
 
-        def in_guest(argv: list[str], stdin: str) -> tuple[int, str, str]:
-            done = alpha.run(argv, input=stdin, timeout=3600)
-            return done.rc, done.stdout, done.stderr
-
         results = compare(Command("drbd", [agent_path("drbd"), "monitor"], env),
                           Command("linbit-drbd", [LINBIT_DRBD, "monitor"], env),
-                          count, warmup, launch=in_guest)
+                          count, warmup, launch=in_guest(alpha))
     return (f"monitor of DRBD 8.4 r0 (Secondary, connected, UpToDate) in a TCG guest, "
             f"after {warmup} warm-up calls each\n{report(*results)}")
 
 
-CASES = {"floating-ip": floating_ip, "drbd": drbd}
+HEARTBEAT_NFSSERVER = "/usr/lib/ocf/resource.d/heartbeat/nfsserver"
+HEARTBEAT_EXPORTFS = "/usr/lib/ocf/resource.d/heartbeat/exportfs"
+
+
+def nfsserver(count: int, warmup: int) -> str:
+    """Our nfsserver (backend=kernel: every daemon from /proc, the state directory's bind mount,
+    every export in /proc/fs/nfs/exports) against ocf:heartbeat:nfsserver and
+    ocf:heartbeat:exportfs, the two resources the same service takes with the shell agents,
+    monitored one after the other as one call. One kernel nfsd in a TCG guest, started by our
+    agent, serves the export both sides are configured for; its state directory is on an ext4
+    disk standing in for the DRBD filesystem."""
+    for path in (HEARTBEAT_NFSSERVER, HEARTBEAT_EXPORTFS):
+        if not os.access(path, os.X_OK):
+            raise BenchError(f"{path} is missing: apt-get install resource-agents")
+    with VmPair(disk_mib=16) as pair:
+        alpha = pair.guests[0]
+        vm_nfs.prepare_disk(alpha)
+        started = vm_nfs.run_agent(alpha, "start")
+        if started.rc != 0:
+            raise BenchError(f"nfsserver start exited {started.rc}: {started.output}")
+        shell = {"HA_RSCTMP": vm_nfs.RSCTMP}
+        alpha.write_file(f"{vm_nfs.RSCTMP}/bench-exportfs", "")  # what exportfs's start leaves
+        shell_server = agent_environment("bench-nfsserver", {
+            name: vm_nfs.PARAMS[name]
+            for name in ("nfs_shared_infodir", "nfs_ip", "nfs_server_scope")}, META, shell)
+        shell_export = agent_environment("bench-exportfs", {
+            "directory": vm_nfs.EXPORT_DIR, "clientspec": vm_nfs.CLIENTS,
+            "options": vm_nfs.EXPORT_OPTIONS, "fsid": "0"}, META, shell)
+        results = compare(
+            Command("nfsserver", [agent_path("nfsserver"), "monitor"], vm_nfs.environment()),
+            Command("nfsserver+exportfs", [HEARTBEAT_NFSSERVER, "monitor"], shell_server,
+                    then=(Command("exportfs", [HEARTBEAT_EXPORTFS, "monitor"], shell_export),)),
+            # In the guest's own namespaces (its init is pid 1): the monitors look for the
+            # daemons in /proc, which a fresh PID namespace would hide.
+            count, warmup, launch=in_guest(alpha), inside=1)
+    return (f"monitor of a kernel nfsd with one export (NFSv3 and v4, state directory bound "
+            f"over /var/lib/nfs) in a TCG guest, after {warmup} warm-up calls each\n"
+            f"{report(*results)}")
+
+
+ANYTHING = "/usr/lib/ocf/resource.d/heartbeat/anything"
+
+
+def moosefs_master(count: int, warmup: int) -> str:
+    """Our moosefs-master (lock file pid alive, not a zombie, client port answers) against
+    ocf:heartbeat:anything, the generic way to run mfsmaster (pid file + kill -0), on the same
+    mfsmaster. Its data directory is on a tmpfs standing in for the DRBD filesystem; the master
+    and both monitors run in one PID namespace of their own (kill -0 and /proc must see it)."""
+    if not os.access(ANYTHING, os.X_OK):
+        raise BenchError(f"{ANYTHING} is missing: apt-get install resource-agents")
+    with tempfile.TemporaryDirectory(prefix="pyha-bench-") as rsctmp, Cell() as cell:
+        mount = cell.path("replicated")
+        os.makedirs(mount)
+        sh(["mount", "-t", "tmpfs", "pyha-bench-mfs", mount])
+        holder = subprocess.Popen(["ip", "netns", "exec", cell.netns, "unshare", "--pid",
+                                   "--fork", "--kill-child", "--mount-proc", "--propagation",
+                                   "slave", "sleep", "infinity"])
+        try:
+            inside = namespace_init(holder.pid)
+            data = make_data_dir(os.path.join(mount, "mfs"), metadata=True)
+            pidfile = cell.path("anything.pid")
+            params = {"config": cell.master_config("bench", data), "data_mount": mount,
+                      "binfile": "/usr/sbin/mfsmaster", "pidfile": pidfile}
+            env = agent_environment("bench-mfs", params, META, {"HA_RSCTMP": rsctmp})
+            started = subprocess.run(["nsenter", "-t", str(inside), "--pid", "--mount", "--net",
+                                      "--", agent_path("moosefs-master"), "start"], env=env,
+                                     capture_output=True, text=True, timeout=120)
+            if started.returncode != 0:
+                raise BenchError(f"moosefs-master start exited {started.returncode}: "
+                                 f"{started.stderr}")
+            with open(os.path.join(data, ".mfsmaster.lock")) as lock, open(pidfile, "w") as pid:
+                pid.write(lock.read())  # what anything's start would have written
+            results = compare(Command("moosefs-master", [agent_path("moosefs-master"),
+                                                         "monitor"], env),
+                              Command("anything", [ANYTHING, "monitor"], env),
+                              count, warmup, inside=inside)
+        finally:
+            holder.kill()  # its PID namespace, and the master in it, die with it
+            holder.wait()
+            sh(["umount", "-l", mount], check=False)
+    return (f"monitor of a running mfsmaster (moosefs-master also connects to its client port),"
+            f" after {warmup} warm-up calls each\n{report(*results)}")
+
+
+def namespace_init(launcher: int) -> int:
+    """The pid of `unshare --fork`'s child (PID 1 of the new namespace), once it exists."""
+    for _ in range(100):
+        try:
+            with open(f"/proc/{launcher}/task/{launcher}/children") as children:
+                found = children.read().split()
+        except FileNotFoundError:
+            found = []
+        if found and os.path.basename(os.readlink(f"/proc/{found[0]}/exe")) == "sleep":
+            return int(found[0])
+        time.sleep(0.05)
+    raise BenchError("the bench's PID namespace did not come up")
+
+
+HEARTBEAT_MYSQL = "/usr/lib/ocf/resource.d/heartbeat/mysql"
+
+
+def mariadb(count: int, warmup: int) -> str:
+    """Our mariadb against ocf:heartbeat:mysql, both at OCF_CHECK_LEVEL=10 (where the shell
+    agent starts to run SQL: pid file, kill -0, then a `mysql` client reading mysql.user; ours
+    reads @@read_only and mysql.user over the socket with PyMySQL) on the same server, started
+    by our agent in a PID namespace of its own."""
+    from tests.lab.mariadb import servers
+
+    if not os.access(HEARTBEAT_MYSQL, os.X_OK):
+        raise BenchError(f"{HEARTBEAT_MYSQL} is missing: apt-get install resource-agents")
+    with tempfile.TemporaryDirectory(prefix="pyha-bench-") as rsctmp, servers(1) as (db,):
+        holder = subprocess.Popen(["unshare", "--pid", "--fork", "--kill-child", "--mount-proc",
+                                   "--propagation", "slave", "sleep", "infinity"])
+        try:
+            inside = namespace_init(holder.pid)
+            params = {**db.params(), "user": "mysql", "test_user": "root",
+                      "client_binary": "/usr/bin/mysql"}
+            env = agent_environment("bench-db", params, META,
+                                    {"HA_RSCTMP": rsctmp, "OCF_CHECK_LEVEL": "10"})
+            started = subprocess.run(["nsenter", "-t", str(inside), "--pid", "--mount", "--",
+                                      agent_path("mariadb"), "start"], env=env,
+                                     capture_output=True, text=True, timeout=120)
+            if started.returncode != 0:
+                raise BenchError(f"mariadb start exited {started.returncode}: {started.stderr}")
+            results = compare(Command("mariadb", [agent_path("mariadb"), "monitor"], env),
+                              Command("heartbeat-mysql", [HEARTBEAT_MYSQL, "monitor"], env),
+                              count, warmup, inside=inside)
+        finally:
+            holder.kill()   # its PID namespace, and the server in it, die with it
+            holder.wait()
+    return (f"monitor of a running MariaDB at OCF_CHECK_LEVEL=10, after {warmup} warm-up calls "
+            f"each\n{report(*results)}")
+
+
+CASES = {"floating-ip": floating_ip, "drbd": drbd, "moosefs-master": moosefs_master,
+         "nfsserver": nfsserver, "mariadb": mariadb}
+
+GUEST_CASES = ("drbd", "nfsserver")
 
 
 def exit_on_sigterm() -> None:
@@ -109,7 +259,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=200, help="measured calls per agent")
     parser.add_argument("--drbd-count", type=int, default=40,
-                        help="measured calls per agent in the (slow, emulated) DRBD guest")
+                        help="measured calls per agent in the (slow, emulated) guest of the "
+                             f"{' and '.join(GUEST_CASES)} cases")
     parser.add_argument("cases", nargs="*", choices=[*CASES, []], default=list(CASES),
                         help="which comparisons (default: all)")
     parser.add_argument("--warmup", type=int, default=5, help="unmeasured calls per agent first")
@@ -119,7 +270,7 @@ def main() -> None:
     exit_on_sigterm()
     try:
         for case in args.cases:
-            count = args.drbd_count if case == "drbd" else args.count
+            count = args.drbd_count if case in GUEST_CASES else args.count
             print(CASES[case](count, args.warmup), end="\n\n", flush=True)
     except BenchError as err:
         after = f" (after: {err.__context__})" if err.__context__ else ""
