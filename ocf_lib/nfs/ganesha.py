@@ -81,8 +81,6 @@ class GaneshaServer:
             log_path, self.deadline, self.log,
             ready=lambda: self.served_paths(max_seconds=2) is not None, ready_seconds=30)
         self._require_all_exports()
-        if not cfg.nfsv4_only:
-            services.notify_clients(cfg.nfs_ips, self.deadline, self.log)
 
     def _require_all_exports(self) -> None:
         """Ganesha loads its EXPORT blocks at start-up; one it rejected never appears."""

@@ -107,8 +107,6 @@ class KernelServer:
                               self.deadline, self.log)
         if thread_count() == 0:
             self._start_threads()
-        if not cfg.nfsv4_only:
-            services.notify_clients(cfg.nfs_ips, self.deadline, self.log)
 
     def _load_nfsd(self) -> None:
         if _is_mounted_type(NFSD_FS, "nfsd"):

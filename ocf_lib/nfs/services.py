@@ -95,10 +95,17 @@ def start_statd(registry: tracked.DaemonRegistry, output_path: str, deadline: De
                  deadline, log)
 
 
-def notify_clients(addresses: Sequence[str], deadline: Deadline, log: Logger) -> None:
+def notify_clients(addresses: Sequence[str], deadline: Deadline, log: Logger) -> list[str]:
     """Tell the NFSv3 clients in statd's list (sm) that the server rebooted, so they reclaim
-    their locks here. -f: even if this node did not reboot; -v: from the address they know."""
+    their locks here. -f: even if this node did not reboot; -v: from the address they know.
+
+    An address not on this node yet cannot be a source (the floating IP usually starts after
+    the server): those are returned, for monitor to notify from once they are up."""
+    waiting = []
     for address in addresses or [""]:
+        if address and not is_local_address(address):
+            waiting.append(address)
+            continue
         argv = ["sm-notify", "-f", *(["-v", address] if address else [])]
         # sm-notify leaves a pid file that makes the next run a no-op.
         try:
@@ -106,8 +113,17 @@ def notify_clients(addresses: Sequence[str], deadline: Deadline, log: Logger) ->
         except FileNotFoundError:
             pass
         launch = run_daemonizing(argv, deadline, log, max_seconds=10)
-        if not launch.ok:
+        if launch.ok:
+            log.info(f"NFSv3 clients notified{f' from {address}' if address else ''}")
+        else:
             log.warning(f"sm-notify: {launch.summary()}")
+    return waiting
+
+
+def is_local_address(text: str) -> bool:
+    from ..addresses import find_address, parse_ip
+
+    return find_address(parse_ip(text)) is not None
 
 
 def stop_notifiers(deadline: Deadline, log: Logger) -> None:

@@ -14,7 +14,7 @@ import pytest
 from ocf_lib.codes import OCF_ERR_GENERIC, OCF_NOT_RUNNING, OCF_SUCCESS
 from tests.conftest import report_figure
 from tests.lab.netns import Host
-from tests.lab.nfs_node import NfsNode
+from tests.lab.nfs_node import RSCTMP, NfsNode
 
 pytestmark = [pytest.mark.netns]
 
@@ -179,3 +179,22 @@ def export_id(node: NfsNode, name: str) -> int:
 
     exports = parse_exports(params(node)["exports"])
     return export_ids("nfs", exports)[f"{node.shared}/{name}"]
+
+
+def test_nfsv3_clients_are_notified_from_a_floating_ip_that_comes_up_after_start(
+        node: NfsNode) -> None:
+    """The group starts the server before its floating IP: sm-notify cannot send from an
+    address the node does not have yet, so the first monitor that finds it here does."""
+    pending = f"{RSCTMP}/pyha-nfsserver-nfs.sm-notify"
+    floating = "10.77.0.50"
+    settings = params(node, nfs_ip=f"10.77.0.1 {floating}")
+    started = node.agent("start", settings)
+    assert started.rc == OCF_SUCCESS, started.stderr
+    assert node.run(["cat", pending]).stdout.split() == [floating]
+    monitored = node.agent("monitor", settings, meta={"interval": "10000"})
+    assert monitored.rc == OCF_SUCCESS
+    assert node.run(["cat", pending]).stdout.split() == [floating]   # still not here
+    node.run(["ip", "addr", "add", f"{floating}/24", "dev", "eth0"], check=True)
+    monitored = node.agent("monitor", settings, meta={"interval": "10000"})
+    assert monitored.rc == OCF_SUCCESS, monitored.stderr
+    assert node.run(["test", "-e", pending]).returncode == 1
