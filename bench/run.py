@@ -261,15 +261,19 @@ def main() -> None:
     parser.add_argument("--drbd-count", type=int, default=40,
                         help="measured calls per agent in the (slow, emulated) guest of the "
                              f"{' and '.join(GUEST_CASES)} cases")
-    parser.add_argument("cases", nargs="*", choices=[*CASES, []], default=list(CASES),
-                        help="which comparisons (default: all)")
+    # No argparse choices: with nargs="*" it checks the default list as one value.
+    parser.add_argument("cases", nargs="*", metavar="case",
+                        help=f"which comparisons: {', '.join(CASES)} (default: all)")
     parser.add_argument("--warmup", type=int, default=5, help="unmeasured calls per agent first")
     args = parser.parse_args()
     if args.count < 2 or args.warmup < 0:
         parser.error("--count must be at least 2 and --warmup not negative")
+    unknown = [case for case in args.cases if case not in CASES]
+    if unknown:
+        parser.error(f"unknown case {', '.join(unknown)}: choose from {', '.join(CASES)}")
     exit_on_sigterm()
     try:
-        for case in args.cases:
+        for case in args.cases or CASES:
             count = args.drbd_count if case in GUEST_CASES else args.count
             print(CASES[case](count, args.warmup), end="\n\n", flush=True)
     except BenchError as err:
