@@ -49,14 +49,12 @@ def parse_command(text: str) -> list[str]:
 
 
 def check_tcp(host: str, port: int, timeout: float) -> HealthResult:
-    import socket
+    from .tcp import connect_problem
 
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return HealthResult(True, f"{host}:{port} accepts connections")
-    except OSError as err:
-        return HealthResult(False, f"{host}:{port} does not accept connections: "
-                                   f"{err.strerror or err}")
+    problem = connect_problem(host, port, timeout)
+    if problem is not None:
+        return HealthResult(False, problem)
+    return HealthResult(True, f"{host}:{port} accepts connections")
 
 
 def check_command(argv: Sequence[str], timeout: float) -> HealthResult:
