@@ -37,6 +37,12 @@ class MountEntry:
     options: str
     fstype: str
     source: str
+    super_options: str        # the filesystem's own options: `sync` shows here, not in options
+
+    @property
+    def synchronous(self) -> bool:
+        """Mounted `sync`: every write reaches the device before write() returns."""
+        return "sync" in self.options.split(",") or "sync" in self.super_options.split(",")
 
 
 def unescape_octal(field: str) -> str:
@@ -67,7 +73,8 @@ def parse_mountinfo(text: str) -> list[MountEntry]:
         major, _, minor = fields[2].partition(":")
         entries.append(MountEntry(int(fields[0]), int(fields[1]), (int(major), int(minor)),
                                   unescape_octal(fields[3]), unescape_octal(fields[4]), fields[5],
-                                  tail[0], unescape_octal(tail[1])))
+                                  tail[0], unescape_octal(tail[1]),
+                                  tail[2] if len(tail) > 2 else ""))
     return entries
 
 

@@ -198,8 +198,15 @@ def test_mountinfo_parser_decodes_escapes() -> None:
     assert (entry.mount_id, entry.parent_id, entry.device) == (36, 35, (98, 0))
     assert entry.root == "/mnt1" and entry.mountpoint == "/mnt/with space"
     assert (entry.fstype, entry.source) == ("ext3", "/dev/root")
+    assert entry.super_options == "rw,errors=continue" and not entry.synchronous
     with pytest.raises(ValueError):
         mounts.parse_mountinfo("garbage line")
+
+
+def test_a_sync_mount_is_synchronous() -> None:
+    """The kernel shows `sync` among the filesystem's options, after the separator."""
+    (entry,) = mounts.parse_mountinfo("46 27 0:41 / /srv rw,relatime - tmpfs x rw,sync")
+    assert entry.synchronous
 
 
 def test_fsck_policy() -> None:
