@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -47,11 +47,12 @@ def agent_environment(instance: str, params: Mapping[str, str] | None = None,
 def run_agent(agent: str, action: str, *, instance: str = "test",
               params: Mapping[str, str] | None = None, meta: Mapping[str, str] | None = None,
               extra_env: Mapping[str, str] | None = None, netns: str | None = None,
-              timeout: float = 60) -> AgentResult:
+              timeout: float = 60, preexec: Callable[[], None] | None = None) -> AgentResult:
+    """One action; `preexec` runs in the child before the agent (e.g. to enter a cgroup)."""
     argv: Sequence[str] = [agent_path(agent), action]
     if netns:
         argv = ["ip", "netns", "exec", netns, *argv]
     started = time.monotonic()
     done = subprocess.run(list(argv), env=agent_environment(instance, params, meta, extra_env),
-                          capture_output=True, text=True, timeout=timeout)
+                          capture_output=True, text=True, timeout=timeout, preexec_fn=preexec)
     return AgentResult(done.returncode, done.stdout, done.stderr, time.monotonic() - started)

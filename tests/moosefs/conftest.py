@@ -4,7 +4,7 @@ directory sits on a mounted filesystem (the stand-in for DRBD), and the agent ru
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -31,7 +31,8 @@ class Master:
     def __call__(self, action: str, *, interval: int = 0, timeout_ms: int = 60000,
                  depth: int | None = None, meta: dict[str, str] | None = None,
                  params: dict[str, str] | None = None,
-                 env: dict[str, str] | None = None) -> AgentResult:
+                 env: dict[str, str] | None = None,
+                 preexec: Callable[[], None] | None = None) -> AgentResult:
         extra = {"HA_RSCTMP": self.rsctmp, **(env or {})}
         if depth is not None:
             extra["OCF_CHECK_LEVEL"] = str(depth)
@@ -39,7 +40,8 @@ class Master:
                          params={**self.params, **(params or {})},
                          meta={"interval": str(interval), "timeout": str(timeout_ms),
                                **self.meta, **(meta or {})},
-                         extra_env=extra, netns=self.cell.netns, timeout=timeout_ms / 1000 + 10)
+                         extra_env=extra, netns=self.cell.netns, timeout=timeout_ms / 1000 + 10,
+                         preexec=preexec)
 
     def pid(self, daemon: str = "mfsmaster") -> int | None:
         try:

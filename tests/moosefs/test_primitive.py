@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from tests.lab.cgroups import memory_cgroup, memory_cgroup_problem
 from tests.lab.moosefs import read_when_served, wait_until, write_synced
 from tests.lab.netns import sh
 from tests.moosefs.conftest import gone
@@ -46,6 +47,33 @@ def test_start_refuses_a_data_path_not_on_the_mounted_filesystem(master, replica
     assert refused.rc == 1
     assert f"{replicated} is not mounted" in refused.exit_reason
     assert master.pid() is None and os.listdir(master.data_path) == []
+
+
+def test_start_warns_when_the_data_mount_is_not_synchronous(master, replicated) -> None:
+    """mfsmaster never fsyncs its changelog: only a `sync` mount makes a change it answered
+    for survive a power cut."""
+    started = master("start")
+    assert started.rc == 0, started.stderr
+    assert f"{replicated} is not mounted with the sync option" in started.stderr
+    assert master("stop").rc == 0
+    sh(["mount", "-o", "remount,sync", replicated])
+    started = master("start")
+    assert started.rc == 0, started.stderr
+    assert "sync option" not in started.stderr
+
+
+def test_start_fails_at_once_when_the_master_dies_starting(master) -> None:
+    """Seen in the lab: `mfsmaster start` said the daemon started, the OOM killer then took it
+    while it loaded the metadata, and start waited out its timeout for a port nobody would
+    open. Here the master starts in a cgroup too small for it, for real."""
+    problem = memory_cgroup_problem()
+    if problem:
+        pytest.skip(problem)
+    with memory_cgroup(60) as enter:
+        started = master("start", timeout_ms=60000, preexec=enter)
+    assert started.rc == 1
+    assert "mfsmaster exited while starting" in started.exit_reason
+    assert started.seconds < 20 and master.pid() is None
 
 
 def test_client_files_survive_a_killed_master_and_start_recovers_with_a(cell, master) -> None:
