@@ -22,12 +22,12 @@ from tests.lab.vm.nfs_topology import (
     DIRECTORIES,
     EXPORT,
     GRACE_SECONDS,
-    PROPERTIES,
     pcs_commands,
     power_cut_under_writes,
     wait_serving,
 )
 from tests.lab.vm.pair import VmPair
+from tests.lab.vm.topology import PROPERTIES
 from tests.vm.conftest import missing_cluster_tool, missing_requirement
 from tests.vm.drbd_stack import MOUNTPOINT, RESOURCE, VIP, stack_on
 
@@ -76,7 +76,7 @@ def main() -> int:
         finally:
             pair.close()
         clock.say("guests stopped, temporary files removed")
-    lost = len(result.through_nfs["bad"]) + len(result.on_disk["bad"])
+    lost = result.lost()
     print(f"RESULT: power cut of {result.killed}: {result.survivor} fenced it "
           f"({', '.join(result.fenced) or 'no fencing seen'}) and served NFS from {VIP} again "
           f"{result.stack_seconds:.1f} s later; the client's writes stalled for at most "

@@ -116,12 +116,7 @@ class Cell:
         """How many chunkservers the master at `master` counts as connected with disk space
         (a chunkserver reports its space a moment after it connects; writes fail until then)."""
         done = self.run(["mfscli", "-H", master or self.address, "-SCS"], check=False)
-        ready = 0
-        for line in done.stdout.splitlines():
-            fields = line.split("\t")
-            if line.startswith("chunk servers:") and len(fields) > 10 and fields[10] != "0":
-                ready += 1
-        return ready
+        return chunkservers_with_space(done.stdout)
 
     def wait_for_chunkservers(self, count: int = 1, master: str | None = None,
                               timeout: float = 20) -> None:
@@ -149,6 +144,12 @@ class Cell:
         if self.owns_netns:
             sh(["ip", "netns", "del", self.netns], check=False)
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def chunkservers_with_space(mfscli_scs: str) -> int:
+    """Chunkservers with disk space in the output of `mfscli -SCS`."""
+    return sum(1 for fields in (line.split("\t") for line in mfscli_scs.splitlines())
+               if fields[0].startswith("chunk servers:") and len(fields) > 10 and fields[10] != "0")
 
 
 def wait_until(condition, timeout: float, what: str, interval: float = 0.1) -> float:

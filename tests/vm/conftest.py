@@ -42,14 +42,15 @@ def missing_cluster_tool() -> str | None:
 
 
 @contextmanager
-def booted_pair(disk_mib: int = 64, cluster: bool = False) -> Iterator[VmPair]:
+def booted_pair(disk_mib: int = 64, cluster: bool = False,
+                memory_mib: int = 512) -> Iterator[VmPair]:
     """A booted pair, always closed; the test is skipped, with the exact reason, where guests
     (or, with `cluster`, their Pacemaker stack) cannot run here."""
     reason = missing_requirement() or (missing_cluster_tool() if cluster else None)
     if reason:
         pytest.skip(reason)
     try:
-        pair = VmPair(disk_mib=disk_mib).__enter__()
+        pair = VmPair(disk_mib=disk_mib, memory_mib=memory_mib).__enter__()
     except KernelUnavailable as err:
         pytest.skip(f"no guest kernel: {err}")
     try:

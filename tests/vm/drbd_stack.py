@@ -8,12 +8,13 @@ and loaded into the cluster with cibadmin: pcs costs ~15-20 s a call inside a TC
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
 from tests.lab.offline_cib import OfflineCib
 from tests.lab.vm import drbd
 from tests.lab.vm.cluster import VmCluster
+from tests.lab.vm.guest import Guest
 from tests.lab.vm.pair import VmPair
 from tests.vm.conftest import booted_pair
 
@@ -47,23 +48,34 @@ def running_stack(installed: str, directory: str, *, crm_fencing: bool = False,
                   extra_pcs: Sequence[Sequence[str]] = (),
                   properties: Sequence[tuple[str, str]] = (),
                   base_pcs: Sequence[Sequence[str]] = PCS,
-                  directories: Sequence[str] = ()) -> Iterator[VmCluster]:
-    """A booted pair with `RESOURCE` synced (with DRBD's crm-fence-peer handlers if asked), a
-    cluster on it, cluster `properties` set and the stack loaded (`base_pcs`, then
-    `extra_pcs`); `directories` are made on the filesystem first."""
-    with booted_pair(32, cluster=True) as pair, \
+                  directories: Sequence[str] = (),
+                  prepare: Callable[[Guest, str], None] | None = None,
+                  files: Mapping[str, str] | None = None,
+                  memory_mib: int = 512) -> Iterator[VmCluster]:
+    """A booted pair (guests of `memory_mib`) with `RESOURCE` synced (with DRBD's
+    crm-fence-peer handlers if asked), a cluster on it, cluster `properties` set and the stack
+    loaded (`base_pcs`, then `extra_pcs`). Before the cluster starts: `directories` are made on
+    the filesystem and `prepare(guest, mount point)` runs with it mounted
+    (drbd.bring_up_synced), and `files` ({path: text}) are written on both guests, again
+    after a reboot."""
+    with booted_pair(32, cluster=True, memory_mib=memory_mib) as pair, \
             stack_on(pair, installed, directory, [*base_pcs, *extra_pcs],
                      crm_fencing=crm_fencing, properties=properties,
-                     directories=directories) as cluster:
+                     directories=directories, prepare=prepare, files=files) as cluster:
         yield cluster
 
 
 @contextmanager
 def stack_on(pair: VmPair, installed: str, directory: str, pcs: Sequence[Sequence[str]], *,
              crm_fencing: bool = False, properties: Sequence[tuple[str, str]] = (),
-             directories: Sequence[str] = ()) -> Iterator[VmCluster]:
+             directories: Sequence[str] = (), prepare: Callable[[Guest, str], None] | None = None,
+             files: Mapping[str, str] | None = None) -> Iterator[VmCluster]:
     """running_stack on a pair booted by the caller (no pytest involved: `make demo` uses it)."""
-    drbd.bring_up_synced(pair, RESOURCE, crm_fencing=crm_fencing, directories=directories)
+    drbd.bring_up_synced(pair, RESOURCE, crm_fencing=crm_fencing, directories=directories,
+                         prepare=prepare)
+    for guest in pair.guests:
+        for path, text in (files or {}).items():
+            pair.keep_file(guest.name, path, text)
     with VmCluster(pair) as cluster:
         sections = configuration(installed, directory, pcs)
         node = cluster.any_node()

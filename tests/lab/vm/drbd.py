@@ -136,10 +136,12 @@ def save_snapshots(directory: str, number: int, state: str, guests: Sequence[Gue
 
 
 def bring_up_synced(pair, resource: str, mkfs: str | None = "ext4",
-                    crm_fencing: bool = False, directories: Sequence[str] = ()) -> None:
+                    crm_fencing: bool = False, directories: Sequence[str] = (),
+                    prepare: Callable[[Guest, str], None] | None = None) -> None:
     """`resource` created on both guests, fully synced, with a filesystem on it (holding
-    `directories`, relative to its root), then down on both: the state a freshly installed DRBD
-    pair is in before the cluster takes over."""
+    `directories`, relative to its root, and whatever `prepare(guest, mount point)` puts there),
+    then down on both: the state a freshly installed DRBD pair is in before the cluster takes
+    over."""
     config = resource_config(resource, pair.guests, crm_fencing=crm_fencing)
     for guest in pair.guests:
         guest.run(["modprobe", "drbd"], check=True)
@@ -155,11 +157,14 @@ def bring_up_synced(pair, resource: str, mkfs: str | None = "ext4",
                        "UpToDate/UpToDate")
     if mkfs:
         first.run([f"mkfs.{mkfs}", "-q", "/dev/drbd0"], check=True)
-    if directories:
-        top = "/run/pyha-drbd-mkdirs"
+    if directories or prepare:
+        top = "/run/pyha-drbd-prepare"
         first.run(["mkdir", "-p", top], check=True)
         first.run(["mount", "/dev/drbd0", top], check=True)
-        first.run(["mkdir", "-p", *(f"{top}/{path}" for path in directories)], check=True)
+        if directories:
+            first.run(["mkdir", "-p", *(f"{top}/{path}" for path in directories)], check=True)
+        if prepare:
+            prepare(first, top)
         first.run(["umount", top], check=True)
     first.run(["drbdadm", "secondary", resource], check=True)
     pair.parallel(lambda g: g.run(["drbdadm", "down", resource], check=True))
