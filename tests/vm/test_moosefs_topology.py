@@ -36,7 +36,8 @@ def test_power_cut_of_the_mfsmaster_node_loses_no_fsynced_file(installed: str,
                       f"writes (mfsmount of the VIP) stalled at most "
                       f"{result.outage_seconds:.1f} s, {len(result.not_written)} failed and "
                       f"retried ({'; '.join(result.not_written[:2]) or 'none'}), "
-                      f"{result.acknowledged} fsync'd files all intact (TCG, token "
+                      f"{result.lost()} of {result.acknowledged} fsync'd files lost or damaged "
+                      f"(TCG, token "
                       f"{cluster.token_ms} ms)")
     assert result.fenced == [result.killed]
     assert result.primaries == [result.survivor]

@@ -31,7 +31,8 @@ def test_power_cut_of_the_nfs_server_loses_no_acknowledged_write(installed: str,
         report_figure(f"vm nfs topology: power cut of the NFS server -> survivor serving in "
                       f"{result.stack_seconds:.1f} s, client writes (hard NFSv4.2 mount of the "
                       f"VIP) blocked at most {result.outage_seconds:.1f} s, "
-                      f"{result.acknowledged} acknowledged writes all intact (TCG, token "
+                      f"{result.lost()} of {result.acknowledged} acknowledged writes lost or "
+                      f"damaged (TCG, token "
                       f"{cluster.token_ms} ms, grace 10 s)")
     assert result.fenced == [result.killed]
     assert result.primaries == [result.survivor]
