@@ -35,15 +35,23 @@ deps:
 
 LIBFILES    := $(shell find ocf_lib -name '*.py' | sort)
 
+# Each agent goes into the library as the module pyha_agents.<agent_name>, with a launcher
+# (tools/agent-launcher.in) as the executable Pacemaker runs: imported, its bytecode is cached.
 install:
-	install -d -m 0755 $(PROVIDERDIR)
-	install -m 0755 $(addprefix agents/,$(AGENTS)) $(PROVIDERDIR)/
+	install -d -m 0755 $(PROVIDERDIR) $(LIBDIR)/pyha_agents
+	install -m 0644 /dev/null $(LIBDIR)/pyha_agents/__init__.py
+	for agent in $(AGENTS); do \
+	    module=$$(echo $$agent | tr - _); \
+	    install -m 0644 agents/$$agent $(LIBDIR)/pyha_agents/$$module.py && \
+	    sed -e "s/@AGENT@/$$agent/g" -e "s/@MODULE@/$$module/g" tools/agent-launcher.in \
+	        > $(PROVIDERDIR)/$$agent && chmod 0755 $(PROVIDERDIR)/$$agent || exit 1; \
+	done
 	install -D -m 0755 bin/pyha $(DESTDIR)$(PREFIX)/sbin/pyha
 	for file in $(LIBFILES); do install -D -m 0644 $$file $(LIBDIR)/$$file || exit 1; done
 
 uninstall:
 	rm -f $(addprefix $(PROVIDERDIR)/,$(AGENTS)) $(DESTDIR)$(PREFIX)/sbin/pyha
-	rm -rf $(LIBDIR)/ocf_lib
+	rm -rf $(LIBDIR)/ocf_lib $(LIBDIR)/pyha_agents
 	-rmdir $(PROVIDERDIR) $(LIBDIR)
 
 # Regenerate the checked-in metadata; tests fail when it drifts from the agents.

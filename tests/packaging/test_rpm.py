@@ -38,9 +38,12 @@ def files(rpm_file: str) -> dict[str, str]:
 
 
 def library_sources() -> list[str]:
-    return sorted(os.path.relpath(os.path.join(directory, name), ROOT)
-                  for directory, _, names in os.walk(os.path.join(ROOT, "ocf_lib"))
-                  for name in names if name.endswith(".py"))
+    """ocf_lib, and each agent as the module its launcher imports (pyha_agents.<agent_name>)."""
+    return sorted([*(os.path.relpath(os.path.join(directory, name), ROOT)
+                     for directory, _, names in os.walk(os.path.join(ROOT, "ocf_lib"))
+                     for name in names if name.endswith(".py")),
+                   "pyha_agents/__init__.py",
+                   *(f"pyha_agents/{agent.replace('-', '_')}.py" for agent in AGENTS)])
 
 
 def test_package_is_noarch(rpm_file: str) -> None:
@@ -67,6 +70,9 @@ def test_library_ships_its_bytecode(files: dict[str, str]) -> None:
     compiled = {path.split("/__pycache__/")[1].split(".")[0] for path in files
                 if "/ocf_lib/__pycache__/" in path}
     assert {"agent", "codes", "metadata"} <= compiled
+    agents = {path.split("/__pycache__/")[1].split(".")[0] for path in files
+              if "/pyha_agents/__pycache__/" in path}
+    assert agents == {"__init__", *(agent.replace("-", "_") for agent in AGENTS)}
 
 
 def test_admin_command_man_pages_and_docs_are_packaged(files: dict[str, str]) -> None:
