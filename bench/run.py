@@ -33,6 +33,7 @@ sys.path.insert(0, ROOT)
 from harness import BenchError, Command, Launcher, compare, report  # noqa: E402
 
 from tests.lab.agents import agent_environment, agent_path, run_agent  # noqa: E402
+from tests.lab.install import make_install  # noqa: E402
 from tests.lab.moosefs import Cell, make_data_dir  # noqa: E402
 from tests.lab.netns import Host, Lan, sh  # noqa: E402
 from tests.lab.vm import drbd as vm_drbd  # noqa: E402
@@ -63,8 +64,8 @@ def floating_ip(count: int, warmup: int) -> str:
         env = agent_environment(INSTANCE, PARAMS, META, {"HA_RSCTMP": rsctmp})
         lifecycle(host, "start", rsctmp)
         try:
-            results = compare(Command("floating-ip", [agent_path("floating-ip"), "monitor"], env),
-                              Command("IPaddr2", [IPADDR2, "monitor"], env),
+            ours = Command("floating-ip", [installed_agent("floating-ip"), "monitor"], env)
+            results = compare(ours, Command("IPaddr2", [IPADDR2, "monitor"], env),
                               count, warmup, netns=host.netns)
         finally:
             lifecycle(host, "stop", rsctmp)
@@ -103,7 +104,7 @@ def drbd(count: int, warmup: int) -> str:
         env = agent_environment("bench-drbd", {"drbd_resource": "r0"}, DRBD_META,
                                 {"PATH": f"{FAKE_BIN}:/usr/sbin:/usr/bin:/sbin:/bin"})
 
-        results = compare(Command("drbd", [agent_path("drbd"), "monitor"], env),
+        results = compare(Command("drbd", [installed_agent("drbd"), "monitor"], env),
                           Command("linbit-drbd", [LINBIT_DRBD, "monitor"], env),
                           count, warmup, launch=in_guest(alpha))
     return (f"monitor of DRBD 8.4 r0 (Secondary, connected, UpToDate) in a TCG guest, "
@@ -139,7 +140,7 @@ def nfsserver(count: int, warmup: int) -> str:
             "directory": vm_nfs.EXPORT_DIR, "clientspec": vm_nfs.CLIENTS,
             "options": vm_nfs.EXPORT_OPTIONS, "fsid": "0"}, META, shell)
         results = compare(
-            Command("nfsserver", [agent_path("nfsserver"), "monitor"], vm_nfs.environment()),
+            Command("nfsserver", [installed_agent("nfsserver"), "monitor"], vm_nfs.environment()),
             Command("nfsserver+exportfs", [HEARTBEAT_NFSSERVER, "monitor"], shell_server,
                     then=(Command("exportfs", [HEARTBEAT_EXPORTFS, "monitor"], shell_export),)),
             # In the guest's own namespaces (its init is pid 1): the monitors look for the
@@ -156,8 +157,9 @@ ANYTHING = "/usr/lib/ocf/resource.d/heartbeat/anything"
 def moosefs_master(count: int, warmup: int) -> str:
     """Our moosefs-master (lock file pid alive, not a zombie, client port answers) against
     ocf:heartbeat:anything, the generic way to run mfsmaster (pid file + kill -0), on the same
-    mfsmaster. Its data directory is on a tmpfs standing in for the DRBD filesystem; the master
-    and both monitors run in one PID namespace of their own (kill -0 and /proc must see it)."""
+    mfsmaster; then against anything with a monitor_hook that checks the port as ours does.
+    Its data directory is on a tmpfs standing in for the DRBD filesystem; the master and the
+    monitors run in one PID namespace of their own (kill -0 and /proc must see it)."""
     if not os.access(ANYTHING, os.X_OK):
         raise BenchError(f"{ANYTHING} is missing: apt-get install resource-agents")
     with tempfile.TemporaryDirectory(prefix="pyha-bench-") as rsctmp, Cell() as cell:
@@ -182,16 +184,23 @@ def moosefs_master(count: int, warmup: int) -> str:
                                  f"{started.stderr}")
             with open(os.path.join(data, ".mfsmaster.lock")) as lock, open(pidfile, "w") as pid:
                 pid.write(lock.read())  # what anything's start would have written
-            results = compare(Command("moosefs-master", [agent_path("moosefs-master"),
-                                                         "monitor"], env),
-                              Command("anything", [ANYTHING, "monitor"], env),
-                              count, warmup, inside=inside)
+            ours = Command("moosefs-master", [installed_agent("moosefs-master"), "monitor"], env)
+            pid_only = compare(ours, Command("anything", [ANYTHING, "monitor"], env), count,
+                               warmup, inside=inside)
+            # The same depth as ours: anything's monitor_hook (eval'd by its shell) checking
+            # that the client port answers, bounded as a monitor must be.
+            hook = f"timeout 2 bash -c ': </dev/tcp/{cell.address}/9421'"
+            port_too = compare(ours, Command("anything+port", [ANYTHING, "monitor"],
+                                             {**env, "OCF_RESKEY_monitor_hook": hook}),
+                               count, warmup, inside=inside)
         finally:
             holder.kill()  # its PID namespace, and the master in it, die with it
             holder.wait()
             sh(["umount", "-l", mount], check=False)
-    return (f"monitor of a running mfsmaster (moosefs-master also connects to its client port),"
-            f" after {warmup} warm-up calls each\n{report(*results)}")
+    return (f"monitor of a running mfsmaster, after {warmup} warm-up calls each; anything "
+            f"checks the pid alone, moosefs-master also connects to the client port\n"
+            f"{report(*pid_only)}\n\nthe same depth: anything with monitor_hook=\"{hook}\"\n"
+            f"{report(*port_too)}")
 
 
 def namespace_init(launcher: int) -> int:
@@ -234,7 +243,7 @@ def mariadb(count: int, warmup: int) -> str:
                                      capture_output=True, text=True, timeout=120)
             if started.returncode != 0:
                 raise BenchError(f"mariadb start exited {started.returncode}: {started.stderr}")
-            results = compare(Command("mariadb", [agent_path("mariadb"), "monitor"], env),
+            results = compare(Command("mariadb", [installed_agent("mariadb"), "monitor"], env),
                               Command("heartbeat-mysql", [HEARTBEAT_MYSQL, "monitor"], env),
                               count, warmup, inside=inside)
         finally:
@@ -255,6 +264,15 @@ def exit_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit("bench: terminated"))
 
 
+# Where main() make-installs the agents: the measured monitors are the installed ones (launchers
+# over modules whose bytecode Python caches), as a node runs them; set-up uses the checkout's.
+INSTALL_ROOT = ""
+
+
+def installed_agent(name: str) -> str:
+    return os.path.join(INSTALL_ROOT, "usr/lib/ocf/resource.d/pyha", name)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=200, help="measured calls per agent")
@@ -272,10 +290,14 @@ def main() -> None:
     if unknown:
         parser.error(f"unknown case {', '.join(unknown)}: choose from {', '.join(CASES)}")
     exit_on_sigterm()
+    global INSTALL_ROOT
     try:
-        for case in args.cases or CASES:
-            count = args.drbd_count if case in GUEST_CASES else args.count
-            print(CASES[case](count, args.warmup), end="\n\n", flush=True)
+        with tempfile.TemporaryDirectory(prefix="pyha-bench-install-") as INSTALL_ROOT:
+            os.chmod(INSTALL_ROOT, 0o755)
+            make_install(INSTALL_ROOT)
+            for case in args.cases or CASES:
+                count = args.drbd_count if case in GUEST_CASES else args.count
+                print(CASES[case](count, args.warmup), end="\n\n", flush=True)
     except BenchError as err:
         after = f" (after: {err.__context__})" if err.__context__ else ""
         sys.exit(f"bench: {err}{after}")
