@@ -164,6 +164,17 @@ class Failover:
     def lost(self) -> int:
         return sum(len(view["bad"]) for view in self.verified.values())
 
+    def assert_survived(self, directories: Sequence[str]) -> None:
+        """Only the cut node fenced, one Primary (the survivor), writes going on after the cut,
+        every acknowledged file intact in each of `directories`, and a stall the client saw (no
+        stall would mean the cut missed the server it wrote through)."""
+        assert self.fenced == [self.killed]
+        assert self.primaries == [self.survivor]
+        assert self.acknowledged > self.acknowledged_before + 9
+        assert self.verified == {directory: {"checked": self.acknowledged, "bad": []}
+                                 for directory in directories}
+        assert self.outage_seconds > 2.0
+
 
 def power_cut_while_writing(cluster: VmCluster, stack: Stack,
                            start_client: Callable[[str], Writer],
