@@ -23,13 +23,16 @@ EMPTY_METADATA = "/var/lib/mfs/metadata.mfs.empty"
 MFS_USER = "mfs"
 
 
-def master_config(data_path: str, exports: str, listen: str = "*", ident: str = "pyha-mfs") -> str:
+def master_config(data_path: str, exports: str, listen: str = "*", ident: str = "pyha-mfs",
+                  changelog_save_mode: int = 2) -> str:
     return (f"DATA_PATH = {data_path}\nEXPORTS_FILENAME = {exports}\n"
             f"TOPOLOGY_FILENAME = {exports}.topology\n"
             f"MATOML_LISTEN_HOST = {listen}\nMATOCS_LISTEN_HOST = {listen}\n"
             f"MATOCL_LISTEN_HOST = {listen}\nSYSLOG_IDENT = {ident}\n"
             # the master answers within a second of a (re)start: no replication warm-up delay
-            "REPLICATIONS_DELAY_INIT = 0\n")
+            "REPLICATIONS_DELAY_INIT = 0\n"
+            # the changelog on disk before a client is answered, as the recipe has it
+            f"CHANGELOG_SAVE_MODE = {changelog_save_mode}\n")
 
 
 def write(path: str, text: str) -> str:
