@@ -3,7 +3,8 @@ the D-Bus system bus an OS would run, then reap.
 
 Started by tests/lab/nfs_node.py as
 `ip netns exec NS unshare --mount --uts --pid --fork --mount-proc python3 nfs_node_init.py
-SHARED READY`. Everything it mounts lives in its mount namespace and vanishes with it.
+SHARED READY` (not -I: node_init is imported from beside it). Everything it mounts lives in
+its mount namespace and vanishes with it.
 """
 
 from __future__ import annotations
@@ -13,9 +14,8 @@ import subprocess
 import sys
 import time
 
-
-def sh(*argv: str) -> None:
-    subprocess.run(argv, check=True)
+# This script's directory is sys.path[0]: the cluster node's PID 1 lends its helpers.
+from node_init import reap_forever, sh
 
 
 def main() -> None:
@@ -34,11 +34,7 @@ def main() -> None:
         time.sleep(0.02)
     with open(ready_file, "w") as ready:
         ready.write(f"{os.getpid()}\n")
-    while True:  # PID 1 reaps every orphan, or killed daemons would linger as zombies
-        try:
-            os.wait()
-        except ChildProcessError:
-            time.sleep(1)
+    reap_forever()
 
 
 if __name__ == "__main__":

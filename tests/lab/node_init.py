@@ -63,7 +63,13 @@ def main() -> None:
     start_daemon(["pacemakerd"], os.path.join(logs, "pacemakerd.out"))
     with open(config["ready_file"], "w") as ready:
         ready.write(f"{os.getpid()}\n")
-    while True:  # PID 1 reaps every orphan, or agents' daemons would linger as zombies
+    reap_forever()
+
+
+def reap_forever() -> None:
+    """PID 1's last job: reap every orphan, or the daemons agents start and the ones killed
+    would linger as zombies."""
+    while True:
         try:
             os.wait()
         except ChildProcessError:
