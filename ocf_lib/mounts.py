@@ -42,7 +42,7 @@ class MountEntry:
     @property
     def synchronous(self) -> bool:
         """Mounted `sync`: every write reaches the device before write() returns."""
-        return "sync" in self.options.split(",") or "sync" in self.super_options.split(",")
+        return "sync" in self.super_options.split(",")
 
 
 def unescape_octal(field: str) -> str:
@@ -124,10 +124,11 @@ def is_mounted(device: str, mountpoint: str) -> bool:
         return False
 
 
-def require_mounted_data(directory: str, mountpoint: str, device: str | None = None) -> None:
+def require_mounted_data(directory: str, mountpoint: str,
+                         device: str | None = None) -> MountEntry:
     """The guard before a service starts: its data directory must live on the replicated
     filesystem mounted at `mountpoint` (and from `device`, if given), never on the empty
-    directory underneath an unmounted mount point."""
+    directory underneath an unmounted mount point. Returns that mount."""
     entry = mount_at(mountpoint)
     if entry is None:
         raise OCFError(OCF_ERR_GENERIC, f"{mountpoint} is not mounted; refusing to start on the "
@@ -139,6 +140,7 @@ def require_mounted_data(directory: str, mountpoint: str, device: str | None = N
     if holder.mount_id != entry.mount_id:
         raise OCFError(OCF_ERR_CONFIGURED, f"{directory} is not on the filesystem mounted at "
                                            f"{mountpoint} (it is on {holder.mountpoint})")
+    return entry
 
 
 # Mounting ---------------------------------------------------------------------------------------
