@@ -23,8 +23,7 @@ EMPTY_METADATA = "/var/lib/mfs/metadata.mfs.empty"
 MFS_USER = "mfs"
 
 
-def master_config(data_path: str, exports: str, listen: str = "*", ident: str = "pyha-mfs",
-                  changelog_save_mode: int = 2) -> str:
+def master_config(data_path: str, exports: str, listen: str = "*", ident: str = "pyha-mfs") -> str:
     return (f"DATA_PATH = {data_path}\nEXPORTS_FILENAME = {exports}\n"
             f"TOPOLOGY_FILENAME = {exports}.topology\n"
             f"MATOML_LISTEN_HOST = {listen}\nMATOCS_LISTEN_HOST = {listen}\n"
@@ -32,7 +31,7 @@ def master_config(data_path: str, exports: str, listen: str = "*", ident: str = 
             # the master answers within a second of a (re)start: no replication warm-up delay
             "REPLICATIONS_DELAY_INIT = 0\n"
             # the changelog on disk before a client is answered, as the recipe has it
-            f"CHANGELOG_SAVE_MODE = {changelog_save_mode}\n")
+            "CHANGELOG_SAVE_MODE = 2\n")
 
 
 def write(path: str, text: str) -> str:

@@ -37,6 +37,5 @@ def test_power_cut_of_the_mfsmaster_node_loses_no_fsynced_file(installed: str,
                       f"{result.outage_seconds:.1f} s, {len(result.not_written)} failed and "
                       f"retried ({'; '.join(result.not_written[:2]) or 'none'}), "
                       f"{result.lost()} of {result.acknowledged} fsync'd files lost or damaged "
-                      f"(TCG, token "
-                      f"{cluster.token_ms} ms)")
+                      f"(TCG, token {cluster.token_ms} ms)")
     result.assert_survived([CLIENT_MOUNT])

@@ -32,6 +32,5 @@ def test_power_cut_of_the_nfs_server_loses_no_acknowledged_write(installed: str,
                       f"{result.stack_seconds:.1f} s, client writes (hard NFSv4.2 mount of the "
                       f"VIP) blocked at most {result.outage_seconds:.1f} s, "
                       f"{result.lost()} of {result.acknowledged} acknowledged writes lost or "
-                      f"damaged (TCG, token "
-                      f"{cluster.token_ms} ms, grace 10 s)")
+                      f"damaged (TCG, token {cluster.token_ms} ms, grace 10 s)")
     result.assert_survived([CLIENT_MOUNT, EXPORT])

@@ -83,10 +83,6 @@ def start_chunkserver_and_mount(cluster: VmCluster, node: str) -> Writer:
     return Writer(cluster, node, CLIENT_MOUNT, keep_going=True)
 
 
-def wait_serving(cluster: VmCluster, timeout: float, on: str | None = None) -> str:
-    return STACK.wait_serving(cluster, timeout, on)
-
-
 def power_cut_under_writes(cluster: VmCluster,
                            say: Callable[[str], None] = lambda _: None) -> Failover:
     """The client on the node that does not serve writes through mfsmount while the master's
