@@ -5,6 +5,7 @@ whose last line becomes the exit reason when it dies at once."""
 from __future__ import annotations
 
 import os
+import socket
 
 from ..codes import OCF_ERR_GENERIC, OCFError
 from ..daemons import run_daemonizing, spawn_daemon
@@ -85,14 +86,27 @@ def ensure_rpcbind(registry: tracked.DaemonRegistry, output_path: str, deadline:
             registry.add(shared)
             return
     start_daemon(registry, "rpcbind", ["rpcbind", "-f", "-w"], output_path, deadline, log,
-                 ready=lambda: os.path.exists(RPCBIND_SOCKET))
+                 ready=lambda: accepts_connections(RPCBIND_SOCKET))
+
+
+def accepts_connections(socket_path: str) -> bool:
+    """rpcbind binds its socket (the file appears) before it listens; a daemon that registers
+    in between is refused and exits, so only a successful connect means ready."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        probe.settimeout(1.0)
+        try:
+            probe.connect(socket_path)
+        except OSError:
+            return False
+    return True
 
 
 def start_statd(registry: tracked.DaemonRegistry, output_path: str, deadline: Deadline,
                 log: Logger) -> None:
     # --no-notify: the agent runs sm-notify itself, once per floating address.
-    start_daemon(registry, "rpc.statd", ["rpc.statd", "-F", "--no-notify"], output_path,
-                 deadline, log)
+    # --no-syslog: statd's reasons go to its output file, whose last line names why it died.
+    start_daemon(registry, "rpc.statd", ["rpc.statd", "-F", "--no-syslog", "--no-notify"],
+                 output_path, deadline, log)
 
 
 def notify_clients(addresses: Sequence[str], deadline: Deadline, log: Logger) -> list[str]:
