@@ -3,7 +3,7 @@ only once it listens, and a statd that cannot register says why."""
 
 from __future__ import annotations
 
-import shutil
+import os
 import socket
 import subprocess
 import sys
@@ -12,8 +12,8 @@ import textwrap
 import pytest
 
 from ocf_lib.nfs.services import accepts_connections
-
-ROOT = __file__.rsplit("/tests/", 1)[0]
+from tests.lab.agents import ROOT
+from tests.nfsserver.conftest import missing_tool
 
 
 def test_a_bound_socket_is_not_ready_until_it_listens(tmp_path) -> None:
@@ -50,8 +50,12 @@ STATD_WITHOUT_RPCBIND = textwrap.dedent("""
 """)
 
 
-@pytest.mark.skipif(shutil.which("rpc.statd") is None, reason="nfs-common is not installed")
 def test_a_statd_that_cannot_register_names_the_reason() -> None:
+    if os.geteuid() != 0:
+        pytest.skip("namespaces need root")
+    reason = missing_tool({"rpc.statd": "nfs-common"})
+    if reason:
+        pytest.skip(reason)
     done = subprocess.run(
         ["unshare", "--mount", "--pid", "--net", "--fork", "--mount-proc",
          sys.executable, "-c", STATD_WITHOUT_RPCBIND, ROOT],
